@@ -1,0 +1,119 @@
+/**
+ * The one place that loads TensorFlow.js and picks its backend. Every other module does
+ * `import { tf } from './backend'` (never `require('@tensorflow/tfjs-node')` itself), so a
+ * notebook, the CLI and the tests all run on the same backend and say which one.
+ *
+ * Order: native GPU (`@tensorflow/tfjs-node-gpu`, only when an NVIDIA GPU answers and its
+ * binding is built) → native CPU (`@tensorflow/tfjs-node`) → wasm → pure-JS cpu.
+ * `GENRE_LAB_BACKEND=gpu|native|wasm|cpu` forces one (an unavailable forced choice throws).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+
+// TensorFlow's C++ INFO lines (oneDNN, CPU features) drown notebook output; warnings stay.
+if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = '2';
+
+export type BackendKind = 'native-gpu' | 'native-cpu' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  /** What we run on. */
+  kind: BackendKind;
+  /** tfjs backend name (`tensorflow` for both native packages). */
+  backend: string;
+  /** The npm package that provides it. */
+  package: string;
+  /** libtensorflow version for native backends. */
+  tensorflow?: string;
+  /** Why this one was chosen (and why the ones before it were not). */
+  reason: string;
+}
+
+type Tf = typeof import('@tensorflow/tfjs-node');
+
+function packageRoot(name: string): string | undefined {
+  try {
+    return path.dirname(require.resolve(`${name}/package.json`));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the package's native binding has been built (by scripts/setup.js). */
+function bindingBuilt(name: string): boolean {
+  const root = packageRoot(name);
+  if (!root) return false;
+  const lib = path.join(root, 'lib');
+  return fs.existsSync(lib) && fs.readdirSync(lib).some((d) => fs.existsSync(path.join(lib, d, 'tfjs_binding.node')));
+}
+
+function nvidiaGpuPresent(): boolean {
+  try {
+    const r = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 5000 });
+    return r.status === 0 && /GPU \d+:/.test(r.stdout);
+  } catch {
+    return false;
+  }
+}
+
+function load(): { tf: Tf; info: BackendInfo } {
+  const forced = process.env.GENRE_LAB_BACKEND;
+  const skipped: string[] = [];
+  const want = (k: string) => !forced || forced === k;
+
+  if (want('gpu')) {
+    const gpu = nvidiaGpuPresent();
+    if (gpu && bindingBuilt('@tensorflow/tfjs-node-gpu')) {
+      const tf: Tf = require('@tensorflow/tfjs-node-gpu');
+      return { tf, info: native(tf, 'native-gpu', '@tensorflow/tfjs-node-gpu', 'NVIDIA GPU present and tfjs-node-gpu built') };
+    }
+    skipped.push(gpu ? 'GPU present but tfjs-node-gpu binding not built (run npm start on this machine)' : 'no NVIDIA GPU');
+  }
+  if (want('native')) {
+    if (bindingBuilt('@tensorflow/tfjs-node')) {
+      try {
+        const tf: Tf = require('@tensorflow/tfjs-node');
+        return { tf, info: native(tf, 'native-cpu', '@tensorflow/tfjs-node', skipped.concat('native CPU binding loads').join('; ')) };
+      } catch (e) {
+        skipped.push(`tfjs-node failed to load: ${(e as Error).message.split('\n')[0]}`);
+      }
+    } else skipped.push('tfjs-node binding not built (run `node scripts/setup.js`)');
+  }
+  // Fallbacks: @tensorflow/tfjs has the same API surface minus the node-only io/decoders.
+  const tf: Tf = require('@tensorflow/tfjs');
+  if (want('wasm') && packageRoot('@tensorflow/tfjs-backend-wasm')) {
+    require('@tensorflow/tfjs-backend-wasm');
+    return { tf, info: { kind: 'wasm', backend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', reason: skipped.join('; ') } };
+  }
+  if (forced && forced !== 'cpu') throw new Error(`GENRE_LAB_BACKEND=${forced} is not available here: ${skipped.join('; ')}`);
+  return { tf, info: { kind: 'cpu', backend: 'cpu', package: '@tensorflow/tfjs', reason: skipped.concat('pure-JS fallback').join('; ') } };
+}
+
+function native(tf: Tf, kind: BackendKind, pkg: string, reason: string): BackendInfo {
+  const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
+  return { kind, backend: tf.getBackend(), package: pkg, tensorflow: binding?.TF_Version, reason };
+}
+
+const loaded = load();
+
+/** The TensorFlow.js namespace, on the selected backend. */
+export const tf: Tf = loaded.tf;
+export const backendInfo: BackendInfo = loaded.info;
+
+/** Settles async backends (wasm needs `tf.ready()`); safe to await on any backend. */
+export async function ready(): Promise<BackendInfo> {
+  await tf.setBackend(backendInfo.backend);
+  await tf.ready();
+  return backendInfo;
+}
+
+/** One line naming the backend, e.g. for notebook headers and metrics.json. */
+export function describeBackend(info: BackendInfo = backendInfo): string {
+  const ver = info.tensorflow ? `, TensorFlow ${info.tensorflow}` : '';
+  return `tfjs backend: ${info.backend} [${info.kind}] via ${info.package}${ver} — ${info.reason}`;
+}
+
+if (process.env.GENRE_LAB_QUIET_BACKEND !== '1') {
+  const loud = backendInfo.kind === 'wasm' || backendInfo.kind === 'cpu';
+  (loud ? console.warn : console.log)(`[genre-lab] ${describeBackend()}${loud ? ' (SLOW: native TensorFlow is not set up)' : ''}`);
+}

@@ -1,0 +1,54 @@
+"""Execute one notebook headless on the real tslab kernel (nbclient) and save it with outputs.
+
+Usage: python scripts/nbrun.py IN.ipynb OUT.ipynb [--timeout SECONDS] [--cwd DIR] [--kernel tslab]
+
+Prints one JSON line at the end: {"ok": bool, "seconds": float, "error": str|null,
+"failed_cell": int|null}. Exit code 0 on success, 1 when a cell raised.
+The working directory defaults to the notebook's own folder, as in JupyterLab, so
+relative imports such as `../lib/backend` resolve the same way headless and interactive.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("src")
+    ap.add_argument("dst")
+    ap.add_argument("--timeout", type=int, default=1800, help="per-cell timeout in seconds")
+    ap.add_argument("--cwd", default=None)
+    ap.add_argument("--kernel", default="tslab")
+    a = ap.parse_args()
+
+    nb = nbformat.read(a.src, as_version=4)
+    cwd = a.cwd or os.path.dirname(os.path.abspath(a.src))
+    client = NotebookClient(nb, timeout=a.timeout, kernel_name=a.kernel,
+                            resources={"metadata": {"path": cwd}}, allow_errors=False)
+    t0 = time.time()
+    result = {"ok": True, "error": None, "failed_cell": None}
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError) as e:
+        result.update(ok=False, error=str(e)[-4000:])
+        for i, cell in enumerate(nb.cells):
+            if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                result["failed_cell"] = i
+                break
+    except Exception as e:  # kernel died, kernelspec missing, ...
+        result.update(ok=False, error=f"{type(e).__name__}: {e}"[-4000:])
+    result["seconds"] = round(time.time() - t0, 2)
+    os.makedirs(os.path.dirname(os.path.abspath(a.dst)), exist_ok=True)
+    nbformat.write(nb, a.dst)
+    print(json.dumps(result))
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
