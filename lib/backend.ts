@@ -30,6 +30,11 @@ export interface BackendInfo {
 }
 
 type Tf = typeof import('@tensorflow/tfjs-node');
+/**
+ * Types only (erased at run time): `import { tf, type TF } from './backend'`, then
+ * `TF.Tensor`, `TF.layers.Layer`, `TF.LayersModel` in signatures.
+ */
+export type * as TF from '@tensorflow/tfjs-node';
 
 function packageRoot(name: string): string | undefined {
   try {
