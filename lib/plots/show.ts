@@ -1,0 +1,73 @@
+/**
+ * Inline display in tslab. `show(fig)` sends one Jupyter display_data message carrying:
+ *  - `application/vnd.plotly.v1+json`: the figure itself; JupyterLab draws it natively when the
+ *    `plotly` Python package (its renderer extension) is in the venv, as scripts/setup.js installs;
+ *  - `text/html`: a `<div>` + script for every other front end and for nbconvert's HTML export;
+ *    plotly.js is INLINED from plotly.js-dist in the first figure of a kernel session (once per
+ *    notebook, as plotly's own `init_notebook_mode(connected=False)`), never loaded from a CDN;
+ *  - `text/plain`: a one-line description for consoles.
+ * tslab's public `display.raw(type, data)` sends one MIME type per message, so this writes the
+ * whole bundle through the same kernel hook `display.raw` uses (`tslab/dist/jupyter`).
+ */
+import { figureDiv, plotlyScript } from './html';
+import type { Figure } from './types';
+
+export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+
+export interface DisplayData {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  transient?: Record<string, unknown>;
+}
+
+type DisplayWriter = (data: DisplayData, update: boolean) => void;
+
+let libraryEmitted = false;
+
+/** The kernel's display hook, or null outside a tslab kernel (plain node, tests, the CLI). */
+function kernelWriter(): DisplayWriter | null {
+  try {
+    const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: DisplayWriter | null };
+    return jupyter.lastWriteDisplayData ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** One line for text front ends: the figure's title and what it draws. */
+export function describeFigure(fig: Figure): string {
+  const t = (fig.layout.title as { text?: string } | undefined)?.text;
+  const kinds = [...new Set(fig.data.map((d) => d.type))].join(', ');
+  return `<plotly figure${t ? ` "${t}"` : ''}: ${fig.data.length} trace(s) (${kinds})>`;
+}
+
+/** The MIME bundle `show` sends; `includeLibrary` inlines plotly.js into its text/html. */
+export function mimeBundle(fig: Figure, opts: { includeLibrary: boolean }): DisplayData {
+  return {
+    data: {
+      [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: { responsive: true, displaylogo: false } },
+      'text/html': (opts.includeLibrary ? plotlyScript() + '\n' : '') + figureDiv(fig),
+      'text/plain': describeFigure(fig),
+    },
+    metadata: {},
+  };
+}
+
+/**
+ * Displays `fig` inline in the notebook. Outside a kernel it prints the text description (so
+ * library code that calls `show` still runs in plain node). `writer` replaces the kernel hook (tests).
+ */
+export function show(fig: Figure, writer: DisplayWriter | null = kernelWriter()): void {
+  if (!writer) {
+    console.log(describeFigure(fig));
+    return;
+  }
+  const bundle = mimeBundle(fig, { includeLibrary: !libraryEmitted });
+  writer({ ...bundle, transient: {} }, false);
+  libraryEmitted = true;
+}
+
+/** Forget that plotly.js was sent (e.g. after the notebook's outputs were cleared). */
+export function resetShow(): void {
+  libraryEmitted = false;
+}
