@@ -1,0 +1,269 @@
+/**
+ * FFT on typed arrays for the STFT's hot loop. A real transform of even power-of-two length n
+ * runs as one complex radix-2 transform of length n/2 plus an O(n) split; any other length uses
+ * Bluestein's chirp-z algorithm over a power-of-two convolution (torchaudio's default n_fft = 400).
+ * Everything is float64; plans (twiddles, bit reversal) are built once per size and cached.
+ */
+
+/**
+ * In-place complex FFT of power-of-two length n (forward, e^{-2πi jk/n}): bit reversal, one
+ * radix-2 pass when log2 n is odd, then radix-4 passes (half the passes over memory of radix-2).
+ */
+class ComplexFFT {
+  readonly n: number;
+  private readonly rev: Uint32Array;
+  /** Per radix-4 pass (quarter size q): twiddles W^j, W^2j, W^3j for j < q, as [c1, s1, c2, s2, c3, s3] · q. */
+  private readonly passes: { q: number; tw: Float64Array }[] = [];
+  private readonly radix2First: boolean;
+
+  constructor(n: number) {
+    if (n < 1 || (n & (n - 1)) !== 0) throw new Error(`ComplexFFT: size must be a power of two, got ${n}`);
+    this.n = n;
+    const bits = Math.round(Math.log2(n));
+    this.rev = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      let r = 0;
+      for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
+      this.rev[i] = r;
+    }
+    this.radix2First = bits % 2 === 1;
+    for (let q = this.radix2First ? 2 : 1; 4 * q <= n; q *= 4) {
+      const N = 4 * q;
+      const tw = new Float64Array(6 * q);
+      for (let j = 0; j < q; j++) {
+        for (let r = 1; r <= 3; r++) {
+          const a = (2 * Math.PI * r * j) / N;
+          tw[6 * j + 2 * (r - 1)] = Math.cos(a);
+          tw[6 * j + 2 * (r - 1) + 1] = Math.sin(a);
+        }
+      }
+      this.passes.push({ q, tw });
+    }
+  }
+
+  /** Transform (re, im) in place; `inverse` uses e^{+2πi jk/n} (no 1/n scaling). */
+  transform(re: Float64Array, im: Float64Array, inverse = false): void {
+    const n = this.n, rev = this.rev;
+    for (let i = 0; i < n; i++) {
+      const j = rev[i];
+      if (j > i) {
+        let t = re[i]; re[i] = re[j]; re[j] = t;
+        t = im[i]; im[i] = im[j]; im[j] = t;
+      }
+    }
+    this.butterflies(re, im, inverse);
+  }
+
+  /** The bit-reversal permutation: input element i belongs at position rev[i]. */
+  get bitReversal(): Uint32Array {
+    return this.rev;
+  }
+
+  /** The passes of `transform` on input already stored in bit-reversed order. */
+  butterflies(re: Float64Array, im: Float64Array, inverse = false): void {
+    const n = this.n;
+    if (this.radix2First) {
+      for (let i = 0; i + 1 < n; i += 2) {
+        const ar = re[i], ai = im[i], br = re[i + 1], bi = im[i + 1];
+        re[i] = ar + br; im[i] = ai + bi;
+        re[i + 1] = ar - br; im[i + 1] = ai - bi;
+      }
+    }
+    const sg = inverse ? -1 : 1;
+    for (const { q, tw } of this.passes) {
+      const N = 4 * q;
+      if (q === 1) {
+        // First radix-4 pass: all twiddles are 1.
+        for (let b = 0; b < n; b += 4) {
+          const t0r = re[b], t0i = im[b], t2r = re[b + 1], t2i = im[b + 1];
+          const t1r = re[b + 2], t1i = im[b + 2], t3r = re[b + 3], t3i = im[b + 3];
+          const ar = t0r + t2r, ai = t0i + t2i, br = t0r - t2r, bi = t0i - t2i;
+          const cr = t1r + t3r, ci = t1i + t3i;
+          const dr = sg * (t1i - t3i), di = -sg * (t1r - t3r);
+          re[b] = ar + cr; im[b] = ai + ci;
+          re[b + 1] = br + dr; im[b + 1] = bi + di;
+          re[b + 2] = ar - cr; im[b + 2] = ai - ci;
+          re[b + 3] = br - dr; im[b + 3] = bi - di;
+        }
+        continue;
+      }
+      for (let j = 0; j < q; j++) {
+        const c1 = tw[6 * j], s1 = sg * tw[6 * j + 1];
+        const c2 = tw[6 * j + 2], s2 = sg * tw[6 * j + 3];
+        const c3 = tw[6 * j + 4], s3 = sg * tw[6 * j + 5];
+        for (let b = j; b < n; b += N) {
+          // Bit-reversed order puts the residue-0, 2, 1, 3 sub-transforms at offsets 0, q, 2q, 3q.
+          const i0 = b, i2 = b + q, i1 = b + 2 * q, i3 = b + 3 * q;
+          const t0r = re[i0], t0i = im[i0];
+          let xr = re[i1], xi = im[i1];
+          const t1r = xr * c1 + xi * s1, t1i = xi * c1 - xr * s1;
+          xr = re[i2]; xi = im[i2];
+          const t2r = xr * c2 + xi * s2, t2i = xi * c2 - xr * s2;
+          xr = re[i3]; xi = im[i3];
+          const t3r = xr * c3 + xi * s3, t3i = xi * c3 - xr * s3;
+          const ar = t0r + t2r, ai = t0i + t2i, br = t0r - t2r, bi = t0i - t2i;
+          const cr = t1r + t3r, ci = t1i + t3i;
+          // forward: -i·(t1 - t3); inverse: +i·(t1 - t3)
+          const dr = sg * (t1i - t3i), di = -sg * (t1r - t3r);
+          re[b] = ar + cr; im[b] = ai + ci;
+          re[b + q] = br + dr; im[b + q] = bi + di;
+          re[b + 2 * q] = ar - cr; im[b + 2 * q] = ai - ci;
+          re[b + 3 * q] = br - dr; im[b + 3 * q] = bi - di;
+        }
+      }
+    }
+  }
+}
+
+/** Real-input FFT of length n returning the n/2 + 1 (floor) non-negative-frequency bins. */
+export class RealFFT {
+  readonly n: number;
+  /** Number of output bins, floor(n / 2) + 1. */
+  readonly bins: number;
+  private readonly half?: ComplexFFT;
+  private readonly wr?: Float64Array;
+  private readonly wi?: Float64Array;
+  private readonly zr: Float64Array;
+  private readonly zi: Float64Array;
+  // Bluestein state
+  private readonly conv?: ComplexFFT;
+  private readonly chirpR?: Float64Array;
+  private readonly chirpI?: Float64Array;
+  private readonly kernR?: Float64Array;
+  private readonly kernI?: Float64Array;
+
+  constructor(n: number) {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`RealFFT: size must be a positive integer, got ${n}`);
+    this.n = n;
+    this.bins = Math.floor(n / 2) + 1;
+    if (n >= 4 && (n & (n - 1)) === 0) {
+      const m = n / 2;
+      this.half = new ComplexFFT(m);
+      this.zr = new Float64Array(m);
+      this.zi = new Float64Array(m);
+      this.wr = new Float64Array(m + 1);
+      this.wi = new Float64Array(m + 1);
+      for (let k = 0; k <= m; k++) {
+        this.wr[k] = Math.cos((2 * Math.PI * k) / n);
+        this.wi[k] = -Math.sin((2 * Math.PI * k) / n);
+      }
+    } else {
+      // Bluestein: X_k = w_k Σ_j (x_j w_j) conj(w_{k-j}), w_j = e^{-iπ j²/n}; j² taken mod 2n for accuracy.
+      let size = 1;
+      while (size < 2 * n - 1) size <<= 1;
+      this.conv = new ComplexFFT(size);
+      this.chirpR = new Float64Array(n);
+      this.chirpI = new Float64Array(n);
+      for (let j = 0; j < n; j++) {
+        const a = (Math.PI * ((j * j) % (2 * n))) / n;
+        this.chirpR[j] = Math.cos(a);
+        this.chirpI[j] = -Math.sin(a);
+      }
+      this.kernR = new Float64Array(size);
+      this.kernI = new Float64Array(size);
+      for (let j = 0; j < n; j++) {
+        this.kernR[j] = this.chirpR[j];
+        this.kernI[j] = -this.chirpI[j];
+        if (j > 0) {
+          this.kernR[size - j] = this.chirpR[j];
+          this.kernI[size - j] = -this.chirpI[j];
+        }
+      }
+      this.conv.transform(this.kernR, this.kernI);
+      this.zr = new Float64Array(size);
+      this.zi = new Float64Array(size);
+    }
+  }
+
+  /** x `[n]` → re, im `[bins]`. */
+  forward(x: ArrayLike<number>, re: Float64Array, im: Float64Array): void {
+    this.forwardWindowed(x, 0, null, re, im);
+  }
+
+  /**
+   * The spectrum of `x[offset .. offset+n) · window` (window `[n]`, or null for none) without
+   * copying the frame out first: the STFT's inner call.
+   */
+  forwardWindowed(x: ArrayLike<number>, offset: number, window: Float64Array | null, re: Float64Array, im: Float64Array): void {
+    if (this.half) this.forwardPow2(x, offset, window, re, im);
+    else {
+      const n = this.n, buf = new Float64Array(n);
+      for (let j = 0; j < n; j++) buf[j] = window ? x[offset + j] * window[j] : x[offset + j];
+      this.forwardBluestein(buf, re, im);
+    }
+  }
+
+  private forwardPow2(x: ArrayLike<number>, offset: number, w: Float64Array | null, re: Float64Array, im: Float64Array): void {
+    const m = this.n / 2, zr = this.zr, zi = this.zi, wr = this.wr!, wi = this.wi!;
+    const rev = this.half!.bitReversal;
+    // Pack even/odd samples as one complex signal, stored straight into bit-reversed order.
+    if (w) {
+      for (let k = 0, p = offset; k < m; k++, p += 2) {
+        const r = rev[k];
+        zr[r] = x[p] * w[2 * k];
+        zi[r] = x[p + 1] * w[2 * k + 1];
+      }
+    } else {
+      for (let k = 0, p = offset; k < m; k++, p += 2) {
+        const r = rev[k];
+        zr[r] = x[p];
+        zi[r] = x[p + 1];
+      }
+    }
+    this.half!.butterflies(zr, zi);
+    // Split Z = FFT(even + i·odd) into the spectra of the even and odd samples, then combine.
+    for (let k = 0; k <= m; k++) {
+      const a = zr[k === m ? 0 : k], b = zi[k === m ? 0 : k];
+      const c = zr[k === 0 ? 0 : m - k], d = zi[k === 0 ? 0 : m - k];
+      const er = 0.5 * (a + c), ei = 0.5 * (b - d);
+      const or = 0.5 * (b + d), oi = -0.5 * (a - c);
+      re[k] = er + wr[k] * or - wi[k] * oi;
+      im[k] = ei + wr[k] * oi + wi[k] * or;
+    }
+  }
+
+  private forwardBluestein(x: Float64Array, re: Float64Array, im: Float64Array): void {
+    const n = this.n, zr = this.zr, zi = this.zi, cr = this.chirpR!, ci = this.chirpI!, kr = this.kernR!, ki = this.kernI!;
+    const size = zr.length;
+    zr.fill(0);
+    zi.fill(0);
+    for (let j = 0; j < n; j++) {
+      zr[j] = x[j] * cr[j];
+      zi[j] = x[j] * ci[j];
+    }
+    const conv = this.conv!;
+    conv.transform(zr, zi);
+    for (let k = 0; k < size; k++) {
+      const a = zr[k], b = zi[k];
+      zr[k] = a * kr[k] - b * ki[k];
+      zi[k] = a * ki[k] + b * kr[k];
+    }
+    conv.transform(zr, zi, true);
+    const inv = 1 / size;
+    for (let k = 0; k < this.bins; k++) {
+      const a = zr[k] * inv, b = zi[k] * inv;
+      re[k] = a * cr[k] - b * ci[k];
+      im[k] = a * ci[k] + b * cr[k];
+    }
+  }
+}
+
+const plans = new Map<number, RealFFT>();
+
+/** A cached RealFFT plan for size n (plans hold scratch buffers: one per size per thread). */
+export function realFFT(n: number): RealFFT {
+  let p = plans.get(n);
+  if (!p) {
+    p = new RealFFT(n);
+    plans.set(n, p);
+  }
+  return p;
+}
+
+/** Convenience: the complex spectrum `[floor(n/2)+1]` of a real signal (np.fft.rfft). */
+export function rfft(x: ArrayLike<number>): { re: Float64Array; im: Float64Array } {
+  const plan = realFFT(x.length);
+  const re = new Float64Array(plan.bins), im = new Float64Array(plan.bins);
+  plan.forward(Float64Array.from(x), re, im);
+  return { re, im };
+}

@@ -1,0 +1,150 @@
+/**
+ * Mel scales and filterbanks (librosa.filters.mel, librosa.hz_to_mel / mel_to_hz) and
+ * librosa.feature.melspectrogram. Slaney's scale (linear below 1 kHz, logarithmic above, from the
+ * Auditory Toolbox) and Slaney's area normalisation are librosa's defaults; HTK's scale
+ * 2595·log10(1 + f/700) without normalisation is torchaudio's.
+ */
+import { fftFrequencies, magnitudeFrames, matrixToFrames, powerFrames, type Frames, type StftOptions } from './stft';
+import type { Matrix } from './matrix';
+
+// Slaney scale constants (librosa.core.convert.hz_to_mel).
+const F_SP = 200.0 / 3;
+const MIN_LOG_HZ = 1000.0;
+const MIN_LOG_MEL = MIN_LOG_HZ / F_SP;
+const LOGSTEP = Math.log(6.4) / 27.0;
+
+export function hzToMel(f: number, htk = false): number {
+  if (htk) return 2595.0 * Math.log10(1.0 + f / 700.0);
+  return f >= MIN_LOG_HZ ? MIN_LOG_MEL + Math.log(f / MIN_LOG_HZ) / LOGSTEP : f / F_SP;
+}
+
+export function melToHz(m: number, htk = false): number {
+  if (htk) return 700.0 * (10.0 ** (m / 2595.0) - 1.0);
+  return m >= MIN_LOG_MEL ? MIN_LOG_HZ * Math.exp(LOGSTEP * (m - MIN_LOG_MEL)) : F_SP * m;
+}
+
+/** np.linspace(start, stop, n) with numpy's arithmetic (i·step + start, last point exact). */
+export function linspace(start: number, stop: number, n: number): Float64Array {
+  const out = new Float64Array(n);
+  if (n === 1) {
+    out[0] = start;
+    return out;
+  }
+  const step = (stop - start) / (n - 1);
+  for (let i = 0; i < n; i++) out[i] = i * step + start;
+  out[n - 1] = stop;
+  return out;
+}
+
+/** `n` frequencies (Hz) evenly spaced on the mel scale from fmin to fmax (librosa.mel_frequencies). */
+export function melFrequencies(n: number, fmin: number, fmax: number, htk = false): Float64Array {
+  return linspace(hzToMel(fmin, htk), hzToMel(fmax, htk), n).map((m) => melToHz(m, htk));
+}
+
+export interface MelOptions {
+  sr: number;
+  nFft: number;
+  /** Number of mel bands (default 128). */
+  nMels?: number;
+  fmin?: number;
+  /** Default sr / 2. */
+  fmax?: number;
+  /** HTK mel scale instead of Slaney's (default false). */
+  htk?: boolean;
+  /** 'slaney' divides each triangle by its width in Hz (constant energy per band); null leaves peaks at 1. */
+  norm?: 'slaney' | null;
+}
+
+/**
+ * A mel filterbank `[nMels, 1 + nFft/2]` (librosa.filters.mel), float32 as librosa returns it, plus
+ * for each band the range [lo, hi) of its non-zero bins, so applying it costs O(nonzeros).
+ */
+export interface MelFilterbank extends Matrix {
+  lo: Int32Array;
+  hi: Int32Array;
+}
+
+const fbCache = new Map<string, MelFilterbank>();
+
+export function melFilterbank(opts: MelOptions): MelFilterbank {
+  const { sr, nFft } = opts;
+  const nMels = opts.nMels ?? 128, fmin = opts.fmin ?? 0, fmax = opts.fmax ?? sr / 2, htk = opts.htk ?? false;
+  const norm = opts.norm === undefined ? 'slaney' : opts.norm;
+  if (!(sr > 0)) throw new Error(`melFilterbank: sr must be > 0, got ${sr}`);
+  if (!Number.isInteger(nMels) || nMels < 1) throw new Error(`melFilterbank: nMels must be a positive integer, got ${nMels}`);
+  if (!(fmin >= 0 && fmax > fmin)) throw new Error(`melFilterbank: need 0 ≤ fmin < fmax, got fmin=${fmin} fmax=${fmax}`);
+  const key = JSON.stringify([sr, nFft, nMels, fmin, fmax, htk, norm]);
+  const hit = fbCache.get(key);
+  if (hit) return hit;
+  const bins = Math.floor(nFft / 2) + 1;
+  const fftf = fftFrequencies(sr, nFft);
+  const melf = melFrequencies(nMels + 2, fmin, fmax, htk);
+  const data = new Float32Array(nMels * bins);
+  const lo = new Int32Array(nMels), hi = new Int32Array(nMels);
+  for (let i = 0; i < nMels; i++) {
+    const d0 = melf[i + 1] - melf[i], d1 = melf[i + 2] - melf[i + 1];
+    const enorm = norm === 'slaney' ? 2.0 / (melf[i + 2] - melf[i]) : 1;
+    let first = -1, last = -1;
+    for (let k = 0; k < bins; k++) {
+      const lower = -(melf[i] - fftf[k]) / d0;
+      const upper = (melf[i + 2] - fftf[k]) / d1;
+      // weights[i] = max(0, min(lower, upper)) stored as float32, then `*= enorm` (float64 op, float32 store)
+      let w = Math.fround(Math.max(0, Math.min(lower, upper)));
+      if (norm === 'slaney') w = Math.fround(w * enorm);
+      data[i * bins + k] = w;
+      if (w !== 0) {
+        if (first < 0) first = k;
+        last = k;
+      }
+    }
+    lo[i] = first < 0 ? 0 : first;
+    hi[i] = first < 0 ? 0 : last + 1;
+  }
+  const fb: MelFilterbank = { data, rows: nMels, cols: bins, lo, hi };
+  fbCache.set(key, fb);
+  return fb;
+}
+
+/** fb · S for a frames-major spectrogram: `[nMels, frames]` (librosa layout). */
+export function applyFilterbank(fb: MelFilterbank, S: Frames): Matrix {
+  if (S.bins !== fb.cols) throw new Error(`applyFilterbank: spectrogram has ${S.bins} bins, filterbank expects ${fb.cols}`);
+  const { frames, bins, data } = S;
+  const out = new Float32Array(fb.rows * frames);
+  for (let t = 0; t < frames; t++) {
+    const o = t * bins;
+    for (let m = 0; m < fb.rows; m++) {
+      let acc = 0;
+      const w = m * bins;
+      for (let k = fb.lo[m]; k < fb.hi[m]; k++) acc += fb.data[w + k] * data[o + k];
+      out[m * frames + t] = acc;
+    }
+  }
+  return { data: out, rows: fb.rows, cols: frames };
+}
+
+export interface MelSpectrogramOptions extends StftOptions, Omit<MelOptions, 'nFft' | 'sr'> {
+  /** Sample rate (default 22050). */
+  sr?: number;
+  /** Exponent of the magnitude (default 2: power). */
+  power?: number;
+  /** A precomputed spectrogram `[1 + nFft/2, frames]`, already |STFT|^power (librosa's `S=`), instead of y. */
+  S?: Matrix;
+}
+
+/**
+ * librosa.feature.melspectrogram: mel filterbank · |STFT|^power, `[nMels, frames]`.
+ * `y` may be null when `S` (a magnitude spectrogram) is given.
+ */
+export function melspectrogram(y: Float32Array | null, opts: MelSpectrogramOptions = {}): Matrix {
+  const sr = opts.sr ?? 22050;
+  const P = opts.S ? matrixToFrames(opts.S) : powerFrames(magnitudeFrames(need(y, 'melspectrogram'), opts), opts.power ?? 2);
+  const nFft = opts.S ? 2 * (opts.S.rows - 1) : opts.nFft ?? 2048;
+  const fb = melFilterbank({ sr, nFft, nMels: opts.nMels, fmin: opts.fmin, fmax: opts.fmax, htk: opts.htk, norm: opts.norm });
+  return applyFilterbank(fb, P);
+}
+
+export function need(y: Float32Array | null, fn: string): Float32Array {
+  if (!y) throw new Error(`${fn}: give either y (samples) or S (a spectrogram)`);
+  if (!(y instanceof Float32Array)) throw new Error(`${fn}: y must be a Float32Array of samples`);
+  return y;
+}
