@@ -1,0 +1,179 @@
+/**
+ * One GRU layer, one direction, over a whole time-major sequence, in the "reset-after" form that
+ * PyTorch `nn.GRU` and Keras `GRU(reset_after=True)` (the TF2 default, used by seed 002's author code)
+ * compute; tfjs-layers' GRU only has the older reset-before form, so it is not a reference here.
+ *
+ * Weight layout (Keras reset_after): `kernel` [F, 3H], `recurrentKernel` [H, 3H], `bias` [2, 3H]
+ * (row 0 the input bias, row 1 the recurrent bias), gate blocks in the order z (update), r (reset), h:
+ *   z = σ(x·Wz + bz + h·Uz + b'z)   r = σ(x·Wr + br + h·Ur + b'r)
+ *   ñ = tanh(x·Wh + bh + r∘(h·Uh + b'h))          (the recurrent bias b'h sits inside r∘(…))
+ *   h' = (1 − z)∘ñ + z∘h
+ * PyTorch `nn.GRU` orders its gates r, z, n: kernel = [W_iz; W_ir; W_in]^T, recurrentKernel =
+ * [W_hz; W_hr; W_hn]^T, bias = [[b_iz, b_ir, b_in], [b_hz, b_hr, b_hn]] (its `b_hn` is our b'h).
+ * TF's `GRUBlockCell` is reset-before (r∘h inside the matmul), so it cannot compute this.
+ */
+import { tf, type TF } from '../backend';
+import { RawOps } from './tfRaw';
+import { dims, unstackTime } from './timeSteps';
+
+/**
+ * The recurrence only: x-projections come in precomputed for all steps (one big matmul outside),
+ * so each step does h·U (two matmuls) and the gate math, 12 raw TF ops with no tfjs bookkeeping.
+ * The backward pass is linear in dh given the saved gates, so its per-step loop is 6 ops
+ * (dh·Uᵀ plus elementwise), and the weight gradient is one [H, T·B]×[T·B, 3H] matmul after the loop.
+ *
+ * @param xp [T, B, 3H] = x·kernel + bias[0] + [b'z, b'r, 0]
+ * @param h0 [B, H]; @param u [H, 3H] recurrentKernel; @param bhn [H] the recurrent bias of the h block
+ * @returns [T, B, H]
+ */
+export const gruRecurrenceFused = tf.customGrad(((xp: TF.Tensor, h0: TF.Tensor, u: TF.Tensor, bhn: TF.Tensor, save: (t: TF.Tensor[]) => void) => {
+  const [T, B] = dims(xp, 3, 'GRU xp');
+  const H = dims(h0, 2, 'GRU h0')[1];
+  const ops = new RawOps();
+  const [ixp, ih0, iu, ibhn] = ops.ids([xp, h0, u, bhn]);
+  const hs: number[] = [];
+  const zs: number[] = [];
+  const rs: number[] = [];
+  const ns: number[] = [];
+  const gns: number[] = [];
+  let outs: TF.Tensor[];
+  try {
+    const [xzr, xn] = ops.splitV(ixp, [2 * H, H], 2);
+    const xzrT = ops.unpack(xzr, T);
+    const xnT = ops.unpack(xn, T);
+    const [uzr, uh] = ops.splitV(iu, [2 * H, H], 1);
+    ops.free(xzr, xn);
+    let h = ih0;
+    for (let t = 0; t < T; t++) {
+      const gzr = ops.matMul(h, uzr);
+      const gh0 = ops.matMul(h, uh);
+      const gn = ops.add(gh0, ibhn);
+      const a = ops.add(xzrT[t], gzr);
+      const s = ops.sigmoid(a);
+      const [z, r] = ops.split(s, 1, 2);
+      const m = ops.mul(r, gn);
+      const np = ops.add(xnT[t], m);
+      const n = ops.tanh(np);
+      const d = ops.sub(h, n);
+      const e = ops.mul(z, d);
+      const hNext = ops.add(n, e);
+      ops.free(gzr, gh0, a, s, m, np, d, e, xzrT[t], xnT[t]);
+      hs.push(hNext);
+      zs.push(z);
+      rs.push(r);
+      ns.push(n);
+      gns.push(gn);
+      h = hNext;
+    }
+    ops.free(uzr, uh);
+    outs = [hs, zs, rs, ns, gns].map((list) => ops.toTensor(ops.pack(list, 0))); // each [T, B, H]
+  } finally {
+    ops.free(...hs, ...zs, ...rs, ...ns, ...gns);
+    ops.dispose();
+  }
+  save([h0, u, ...outs]);
+  return {
+    value: outs[0],
+    gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
+      const g = new RawOps();
+      const [sh0, su, shs, sz, sr, sn, sgn] = g.ids(saved);
+      const [idy] = g.ids([dy]);
+      const owned: number[] = [];
+      const keep = <T extends number>(id: T): T => (owned.push(id), id);
+      try {
+        const one = keep(g.b.createTensor([], g.b.TF_FLOAT, Float32Array.from([1])));
+        // h_{t-1} for every step: [h0, h_0 … h_{T-2}]  [T, B, H]
+        const h0r = keep(g.reshape(sh0, [1, B, H]));
+        let hprev: number;
+        if (T === 1) hprev = h0r;
+        else {
+          const [head, tail] = g.splitV(shs, [T - 1, 1], 0);
+          owned.push(head, tail);
+          hprev = keep(g.concat([h0r, head], 0).id);
+        }
+        // Per-step coefficients, computed for all steps at once (see the derivation in the header):
+        // dñpre = dh∘A, da_z = dh∘Dz, da_r = dh∘Dr, d(h·Uh + b'h) = dh∘Cn.
+        const omz = keep(g.sub(one, sz));
+        const omn2 = keep(g.sub(one, keep(g.mul(sn, sn))));
+        const A = keep(g.mul(omz, omn2));
+        const Dz = keep(g.mul(keep(g.sub(hprev, sn)), keep(g.mul(sz, omz))));
+        const Dr = keep(g.mul(keep(g.mul(A, sgn)), keep(g.mul(sr, keep(g.sub(one, sr))))));
+        const Cn = keep(g.mul(A, sr));
+        const D = keep(g.concat([Dz, Dr, Cn], 2).id); // [T, B, 3H] in the z, r, h order of u's columns
+        const DT = g.unpack(D, T);
+        const zT = g.unpack(sz, T);
+        const dyT = g.unpack(idy, T);
+        owned.push(...DT, ...zT, ...dyT);
+        const dGs: number[] = new Array(T);
+        const dhs: number[] = new Array(T);
+        let dhNext = -1;
+        for (let t = T - 1; t >= 0; t--) {
+          const dh = dhNext < 0 ? dyT[t] : keep(g.add(dyT[t], dhNext));
+          const dG = keep(g.mul(keep(g.tile(dh, [1, 3])), DT[t])); // [B, 3H] = [da_z, da_r, d(h·Uh)]
+          // dh_{t-1} = dh∘z + dG·Uᵀ
+          dhNext = keep(g.add(keep(g.matMul(dG, su, false, true)), keep(g.mul(dh, zT[t]))));
+          dGs[t] = dG;
+          dhs[t] = dh;
+        }
+        const dG = keep(g.pack(dGs, 0).id); // [T, B, 3H]
+        const dhAll = keep(g.pack(dhs, 0).id); // [T, B, H]
+        const dU = g.matMul(keep(g.reshape(hprev, [T * B, H])), keep(g.reshape(dG, [T * B, 3 * H])), true, false); // [H, 3H]
+        const [dGzr, dGn] = g.splitV(dG, [2 * H, H], 2);
+        owned.push(dGzr, dGn);
+        const dbhn = g.sum(dGn, [0, 1]); // [H]
+        const dxp = g.concat([dGzr, keep(g.mul(dhAll, A))], 2); // [T, B, 3H]
+        const dh0Out = g.run('Identity', [g.tFloat], [dhNext])[0]; // dhNext itself is freed with the rest
+        return [g.toTensor(dxp), g.toTensor(dh0Out), g.toTensor({ id: dU, shape: [H, 3 * H] }), g.toTensor({ id: dbhn, shape: [H] })];
+      } finally {
+        g.free(...new Set(owned));
+        g.dispose();
+      }
+    },
+  };
+}) as never) as unknown as (xp: TF.Tensor, h0: TF.Tensor, u: TF.Tensor, bhn: TF.Tensor) => TF.Tensor3D;
+
+/** Splits a Keras reset_after bias [2, 3H] into the part folded into x-projections [3H] and b'h [H]. */
+function splitBias(bias: TF.Tensor, H: number): { xBias: TF.Tensor; bhn: TF.Tensor } {
+  const [bIn, bRec] = tf.unstack(bias, 0);
+  const [bRecZr, bhn] = tf.split(bRec, [2 * H, H], 0);
+  return { xBias: tf.add(bIn, tf.concat([bRecZr, tf.zeros([H])], 0)), bhn };
+}
+
+/**
+ * Fused GRU (reset-after) with Keras-layout weights: the x-projection for all steps in one matmul
+ * (tfjs ops, autodiff), the recurrence in `gruRecurrenceFused`. Native backends only.
+ *
+ * @param x [T, B, F]; @param h0 [B, H]; @param kernel [F, 3H]; @param recurrentKernel [H, 3H]; @param bias [2, 3H]
+ * @returns [T, B, H]
+ */
+export function gruFused(x: TF.Tensor, h0: TF.Tensor, kernel: TF.Tensor, recurrentKernel: TF.Tensor, bias: TF.Tensor): TF.Tensor3D {
+  return tf.tidy(() => {
+    const [T, B, F] = dims(x, 3, 'GRU input x');
+    const H = dims(h0, 2, 'GRU h0')[1];
+    const { xBias, bhn } = splitBias(bias, H);
+    const xp = tf.add(tf.matMul(tf.reshape(x, [T * B, F]), kernel as TF.Tensor2D), xBias).reshape([T, B, 3 * H]);
+    return gruRecurrenceFused(xp, h0, recurrentKernel, bhn);
+  });
+}
+
+/** The same GRU with plain tfjs ops (the fallback on wasm/cpu, and a cross-check in tests). Same shapes as `gruFused`. */
+export function gruGeneric(x: TF.Tensor, h0: TF.Tensor, kernel: TF.Tensor, recurrentKernel: TF.Tensor, bias: TF.Tensor): TF.Tensor3D {
+  return tf.tidy(() => {
+    const [T, B, F] = dims(x, 3, 'GRU input x');
+    const H = dims(h0, 2, 'GRU h0')[1];
+    const { xBias, bhn } = splitBias(bias, H);
+    const xp = tf.add(tf.matMul(tf.reshape(x, [T * B, F]), kernel as TF.Tensor2D), xBias).reshape([T, B, 3 * H]);
+    const steps = unstackTime(xp);
+    const [uzr, uh] = tf.split(recurrentKernel, [2 * H, H], 1) as TF.Tensor2D[];
+    let h = h0 as TF.Tensor2D;
+    const hs: TF.Tensor[] = [];
+    for (let t = 0; t < T; t++) {
+      const [xzr, xn] = tf.split(steps[t], [2 * H, H], 1);
+      const [z, r] = tf.split(tf.sigmoid(tf.add(xzr, tf.matMul(h, uzr))), 2, 1);
+      const n = tf.tanh(tf.add(xn, tf.mul(r, tf.add(tf.matMul(h, uh), bhn))));
+      h = tf.add(n, tf.mul(z, tf.sub(h, n))) as TF.Tensor2D;
+      hs.push(h);
+    }
+    return tf.stack(hs, 0) as TF.Tensor3D;
+  });
+}
