@@ -1,36 +1,127 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from './index';
-import { listNotebooks, runNotebook, selectNotebooks } from '../notebook/runner';
+import { PROFILES, type Profile } from '../notebook/config';
+import { exportHtml } from '../notebook/export';
+import { listNotebooks, runNotebookAsync, selectNotebooks, type NotebookRun } from '../notebook/runner';
+import { writeSummary } from '../notebook/summary';
+import { RESULTS_DIR, ROOT } from '../paths';
+
+interface RunArgs {
+  names: string[];
+  profile: Profile;
+  dataset?: string;
+  keepGoing: boolean;
+  html: boolean;
+  timeoutS: number;
+}
+
+function parseArgs(argv: string[]): RunArgs {
+  const out: RunArgs = { names: [], profile: (process.env.GENRE_LAB_PROFILE as Profile) || 'smoke', keepGoing: false, html: false, timeoutS: 3600 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--profile' || a.startsWith('--profile=')) out.profile = value() as Profile;
+    else if (a === '--dataset' || a.startsWith('--dataset=')) out.dataset = value();
+    else if (a === '--timeout' || a.startsWith('--timeout=')) out.timeoutS = Number(value());
+    else if (a === '--keep-going' || a === '-k') out.keepGoing = true;
+    else if (a === '--html') out.html = true;
+    else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
+    else out.names.push(a);
+  }
+  if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be smoke or full, got '${out.profile}'`);
+  if (out.dataset && out.dataset !== 'generated' && out.dataset !== 'real') throw new Error(`--dataset must be generated or real, got '${out.dataset}'`);
+  if (!(out.timeoutS > 0)) throw new Error('--timeout must be a positive number of seconds');
+  return out;
+}
 
 export const command: Command = {
   name: 'run',
   summary: 'execute the notebooks headless on the tslab kernel (what `npm start` does)',
   usage: [
-    'Usage: genre-lab run [NAME...]',
+    'Usage: genre-lab run [NAME...] [--profile smoke|full] [--dataset generated|real] [--keep-going] [--html] [--timeout S]',
     '',
     'Executes every notebook in notebooks/ in order (or only those named: file name, stem or',
-    'unique part of it) and writes the executed copies with their outputs to results/executed/.',
-    'Stops at the first notebook that fails and names the failing cell.',
+    'unique part of it, e.g. `genre-lab run 05` or `npm start -- audio`), writes the executed copies',
+    'with their outputs to results/executed/, each notebook\'s figures and metrics.json to',
+    'results/<notebook>/, and results/summary.md + summary.json (this run beside the seeds).',
+    '',
+    '  --profile    smoke (default: minutes, what CI runs) or full (the seeds\' exact settings, hours)',
+    '  --dataset    generated: always the generated stand-in; real: fail unless real data is present',
+    '               (default: real GTZAN/FMA when in data/ or named by GENRE_LAB_GTZAN / GENRE_LAB_FMA)',
+    '  --keep-going run the remaining notebooks after a failure (default: stop at the first)',
+    '  --html       also export each executed notebook to results/executed/<name>.html',
+    '  --timeout    per-cell timeout in seconds (default 3600)',
   ].join('\n'),
   async run(argv) {
-    const chosen = selectNotebooks(argv.filter((a) => !a.startsWith('-')));
+    let args: RunArgs;
+    try {
+      args = parseArgs(argv);
+    } catch (e) {
+      console.error(`genre-lab run: ${(e as Error).message}\n\n${this.usage}`);
+      return 2;
+    }
+    let chosen: string[];
+    try {
+      chosen = selectNotebooks(args.names);
+    } catch (e) {
+      console.error(`genre-lab run: ${(e as Error).message}`);
+      return 2;
+    }
     if (!chosen.length) {
       console.log(`genre-lab run: no notebooks in notebooks/ yet (${listNotebooks().length})`);
       return 0;
     }
+    const env: NodeJS.ProcessEnv = { GENRE_LAB_PROFILE: args.profile, ...(args.dataset ? { GENRE_LAB_DATASET: args.dataset } : {}) };
+    console.log(`genre-lab run: ${chosen.length} notebook(s), profile ${args.profile}${args.dataset ? `, dataset ${args.dataset}` : ''}`);
     const t0 = Date.now();
+    const runs: NotebookRun[] = [];
+    const tty = process.stdout.isTTY;
+    let failed = 0;
     for (const [i, nb] of chosen.entries()) {
-      const name = path.basename(nb);
-      process.stdout.write(`[${i + 1}/${chosen.length}] ${name} … `);
-      const r = runNotebook(nb);
+      const name = path.basename(nb, '.ipynb');
+      const head = `[${i + 1}/${chosen.length}] ${name}`;
+      if (!tty) process.stdout.write(`${head} … `);
+      const started = Date.now();
+      const r = await runNotebookAsync(nb, {
+        env,
+        timeoutS: args.timeoutS,
+        onCell: (c, n) => {
+          if (tty) process.stdout.write(`\r${head} … cell ${c + 1}/${n} (${((Date.now() - started) / 1000).toFixed(0)} s)   `);
+        },
+      });
+      runs.push(r);
+      if (tty) process.stdout.write(`\r${head} … `);
       if (!r.ok) {
-        console.log('FAILED');
-        console.error(`\n${name} failed${r.failedCell !== null ? ` in cell ${r.failedCell}` : ''}:\n${r.error}\nThe executed notebook with its outputs: ${r.executed}`);
-        return 1;
+        failed++;
+        console.log('FAILED' + ' '.repeat(20));
+        console.error(
+          `\n${name} failed${r.failedCell !== null ? ` in cell ${r.failedCell} (0-based, markdown cells included)` : ''}:\n${(r.error ?? '').trim()}\n\n` +
+            `The executed notebook with its outputs: ${path.relative(ROOT, r.executed)}\n` +
+            `Re-run only this one with: npm start -- ${name}\n`,
+        );
+        if (!args.keepGoing) break;
+        continue;
       }
-      console.log(`ok (${r.seconds.toFixed(1)} s)`);
+      let extra = '';
+      if (args.html) {
+        const x = exportHtml(r.executed, r.executed.replace(/\.ipynb$/, '.html'));
+        extra = `, html ${(x.bytes / 1e6).toFixed(1)} MB`;
+      }
+      console.log(`ok (${r.seconds.toFixed(1)} s${extra})` + ' '.repeat(20));
     }
-    console.log(`all ${chosen.length} notebook(s) ran in ${((Date.now() - t0) / 1000).toFixed(0)} s; executed copies in results/executed/`);
-    return 0;
+    const total = (Date.now() - t0) / 1000;
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
+    const s = writeSummary(runs, { profile: args.profile, totalSeconds: total, since: t0 });
+    const skipped = chosen.length - runs.length;
+    console.log(
+      `\n${runs.length - failed}/${chosen.length} notebook(s) ran in ${total.toFixed(0)} s${skipped ? ` (${skipped} not run after the failure)` : ''}. ` +
+        `Executed copies in results/executed/, summary in ${path.relative(ROOT, s.md)}`,
+    );
+    return failed ? 1 : 0;
   },
 };

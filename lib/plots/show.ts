@@ -25,7 +25,7 @@ type DisplayWriter = (data: DisplayData, update: boolean) => void;
 let libraryEmitted = false;
 
 /** The kernel's display hook, or null outside a tslab kernel (plain node, tests, the CLI). */
-function kernelWriter(): DisplayWriter | null {
+export function kernelWriter(): DisplayWriter | null {
   try {
     const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: DisplayWriter | null };
     return jupyter.lastWriteDisplayData ?? null;
@@ -65,6 +65,20 @@ export function show(fig: Figure, writer: DisplayWriter | null = kernelWriter())
   const bundle = mimeBundle(fig, { includeLibrary: !libraryEmitted });
   writer({ ...bundle, transient: {} }, false);
   libraryEmitted = true;
+}
+
+/**
+ * Sends any MIME bundle (`{ 'text/markdown': md, 'text/plain': txt }`) as one display_data
+ * message; outside a kernel prints its text/plain. Returns whether a kernel took it.
+ */
+export function displayBundle(data: Record<string, unknown>, writer: DisplayWriter | null = kernelWriter()): boolean {
+  if (!writer) {
+    const text = data['text/plain'];
+    if (typeof text === 'string') console.log(text);
+    return false;
+  }
+  writer({ data, metadata: {}, transient: {} }, false);
+  return true;
 }
 
 /** Forget that plotly.js was sent (e.g. after the notebook's outputs were cleared). */

@@ -1,0 +1,181 @@
+/**
+ * A notebook run: what the configuration cell returns. It holds the resolved settings and owns
+ * `results/<notebook>/`: figures (shown inline AND saved), `metrics.json`, training histories,
+ * and the closing comparison table (this run vs the seed's published numbers vs the
+ * leakage-free split). `finish()` renders the static figures and writes metrics.json; the runner
+ * (`genre-lab run`) reads those files for results/summary.md.
+ *
+ *   const nb = setupNotebook('07-mlp-genre-classifier', { dataset: 'gtzan', profile: 'smoke' });
+ *   nb.figure('training-curves', trainingCurves(history));
+ *   nb.compare([{ metric: 'test accuracy', thisRun: acc, seed: 0.63, source: 'seed 003 §13' }]);
+ *   nb.finish();
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { resultsDir } from '../paths';
+import { type Figure, saveFigure, renderStatic, show } from '../plots/index';
+import { displayBundle } from '../plots/show';
+import { type DatasetChoice, type DatasetName, type Profile, resolveDataset, resolveProfile, resolveSeed } from './config';
+
+export interface NotebookOptions {
+  /** The dataset this notebook reads; omit for notebooks without one (the from-scratch lectures). */
+  dataset?: DatasetName;
+  profile?: Profile;
+  seed?: number;
+  /** Write results here instead of results/<name>/ (tests). */
+  outDir?: string;
+}
+
+/** One line of the closing table. `null` = not measured in this run / not published. */
+export interface ComparisonRow {
+  metric: string;
+  thisRun: number | null;
+  /** The seed's published number. */
+  seed?: number | null;
+  /** This run's model scored on the leakage-free (track-level / fault-filtered) split. */
+  leakageFree?: number | null;
+  /** Where the published number comes from (seed, section, table). */
+  source?: string;
+}
+
+export interface MetricsFile {
+  notebook: string;
+  profile: Profile;
+  seed: number;
+  dataset: DatasetChoice | null;
+  backend: string | null;
+  startedAt: string;
+  wallSeconds: number;
+  metrics: Record<string, unknown>;
+  comparison: ComparisonRow[];
+  figures: string[];
+  histories: string[];
+  staticFigures: string;
+}
+
+const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '—' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3));
+
+/** The closing table as markdown. */
+export function comparisonMarkdown(rows: readonly ComparisonRow[], run: { profile: Profile; dataset: DatasetChoice | null }): string {
+  const data = run.dataset ? `${run.dataset.generated ? 'generated' : 'real'} ${run.dataset.name.toUpperCase()}` : 'no dataset';
+  const head = `| metric | this run (${run.profile}, ${data}) | seed (published) | leakage-free split | source |`;
+  const lines = rows.map((r) => `| ${r.metric} | ${fmt(r.thisRun)} | ${fmt(r.seed)} | ${fmt(r.leakageFree)} | ${r.source ?? ''} |`);
+  return [head, '| --- | ---: | ---: | ---: | --- |', ...lines].join('\n');
+}
+
+export class NotebookSession {
+  readonly name: string;
+  readonly profile: Profile;
+  readonly seed: number;
+  readonly dataset: DatasetChoice | null;
+  readonly outDir: string;
+  readonly figuresDir: string;
+  readonly metrics: Record<string, unknown> = {};
+  readonly comparison: ComparisonRow[] = [];
+  private readonly figures: string[] = [];
+  private readonly histories: string[] = [];
+  private readonly started = Date.now();
+
+  constructor(name: string, opts: NotebookOptions = {}) {
+    if (!/^[\w.-]+$/.test(name)) throw new Error(`notebook name '${name}' must be a file stem (letters, digits, - _ .)`);
+    this.name = name;
+    this.profile = resolveProfile(opts.profile);
+    this.seed = resolveSeed(opts.seed);
+    this.dataset = opts.dataset ? resolveDataset(opts.dataset) : null;
+    this.outDir = opts.outDir ?? resultsDir(name);
+    this.figuresDir = path.join(this.outDir, 'figures');
+    fs.mkdirSync(this.figuresDir, { recursive: true });
+  }
+
+  /** True with the `smoke` profile: notebooks pick small settings with `nb.pick({ smoke, full })`. */
+  get smoke(): boolean {
+    return this.profile === 'smoke';
+  }
+
+  /** The value for the current profile. */
+  pick<T>(values: { smoke: T; full: T }): T {
+    return values[this.profile];
+  }
+
+  /** A short description of the configuration, for the configuration cell's output. */
+  describe(): string {
+    const d = this.dataset ? `${this.dataset.name} at ${this.dataset.dir} (${this.dataset.reason})` : 'none';
+    return [`notebook: ${this.name}`, `profile:  ${this.profile}`, `seed:     ${this.seed}`, `dataset:  ${d}`, `results:  ${this.outDir}`].join('\n');
+  }
+
+  /** Shows `fig` inline and saves it as figures/<name>.json + .html (static SVG at `finish`). */
+  figure(name: string, fig: Figure, opts: { show?: boolean } = {}): void {
+    if (!/^[\w.-]+$/.test(name)) throw new Error(`figure name '${name}' must be a file stem (letters, digits, - _ .)`);
+    const saved = saveFigure(fig, path.join(this.figuresDir, name));
+    if (!this.figures.includes(saved.json)) this.figures.push(saved.json);
+    if (opts.show !== false) show(fig);
+  }
+
+  /** Records metrics (merged into metrics.json's `metrics`). */
+  record(values: Record<string, unknown>): void {
+    Object.assign(this.metrics, values);
+  }
+
+  /** Writes a training history as `<name>.json` (Keras-style: metric → per-epoch values). */
+  saveHistory(name: string, history: Record<string, readonly number[]>): string {
+    const file = path.join(this.outDir, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify(history, null, 1));
+    if (!this.histories.includes(file)) this.histories.push(file);
+    return file;
+  }
+
+  /** Adds rows to the closing table and displays the whole table (markdown) inline. */
+  compare(rows: readonly ComparisonRow[]): void {
+    this.comparison.push(...rows);
+    const md = comparisonMarkdown(this.comparison, this);
+    displayBundle({ 'text/markdown': md, 'text/plain': md });
+  }
+
+  /** Writes metrics.json (can be called again; the last call wins). */
+  writeMetrics(staticFigures = 'not rendered yet'): string {
+    let backend: string | null = null;
+    // lib/backend loads TensorFlow (seconds): ask it only when the notebook already loaded tfjs.
+    const loaded = Object.keys(require.cache).some((k) => k.includes(`${path.sep}@tensorflow${path.sep}`));
+    if (loaded) backend = (require('../backend') as typeof import('../backend')).describeBackend();
+    const file: MetricsFile = {
+      notebook: this.name,
+      profile: this.profile,
+      seed: this.seed,
+      dataset: this.dataset,
+      backend,
+      startedAt: new Date(this.started).toISOString(),
+      wallSeconds: Math.round((Date.now() - this.started) / 100) / 10,
+      metrics: this.metrics,
+      comparison: this.comparison,
+      figures: this.figures.map((f) => path.relative(this.outDir, f)),
+      histories: this.histories.map((f) => path.relative(this.outDir, f)),
+      staticFigures,
+    };
+    const out = path.join(this.outDir, 'metrics.json');
+    fs.writeFileSync(out, JSON.stringify(file, null, 2));
+    return out;
+  }
+
+  /**
+   * Ends the run: renders every saved figure to SVG in one headless-Chromium pass (skipped with a
+   * note when Chromium is missing) and writes metrics.json, then prints a one-line summary.
+   */
+  finish(): void {
+    let note: string;
+    try {
+      const r = renderStatic(this.figures, { formats: ['svg'] });
+      note = r.skipped ? `skipped: ${r.skipped}` : `${this.figures.length} SVG file(s) in ${path.relative(this.outDir, this.figuresDir)}/`;
+    } catch (e) {
+      note = `failed: ${(e as Error).message}`;
+    }
+    const out = this.writeMetrics(note);
+    console.log(`${this.name}: ${this.figures.length} figure(s), static render ${note}; metrics in ${path.relative(path.dirname(this.outDir), out)}`);
+  }
+}
+
+/** The configuration cell's call: resolves settings (env wins) and prepares results/<name>/. */
+export function setupNotebook(name: string, opts: NotebookOptions = {}): NotebookSession {
+  const nb = new NotebookSession(name, opts);
+  console.log(nb.describe());
+  return nb;
+}
