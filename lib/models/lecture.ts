@@ -57,11 +57,13 @@ export interface LectureCnnConfig {
   filters?: number;
   dense?: number;
   dropout?: number;
+  /** Batch-norm moving-average momentum (Keras default 0.99; lower settles faster on tiny sets). */
+  batchNormMomentum?: number;
 }
 
 /** Input [batch, frames, nMfcc, 1] → softmax [batch, numClasses]. */
 export function lectureCnn(cfg: LectureCnnConfig = {}): TF.LayersModel {
-  const { inputShape = [...LECTURE_INPUT, 1] as [number, number, number], numClasses = 10, filters = 32, dense = 64, dropout = 0.3 } = cfg;
+  const { inputShape = [...LECTURE_INPUT, 1] as [number, number, number], numClasses = 10, filters = 32, dense = 64, dropout = 0.3, batchNormMomentum = 0.99 } = cfg;
   const blocks: [number, number][] = [
     [3, 3],
     [3, 3],
@@ -71,7 +73,7 @@ export function lectureCnn(cfg: LectureCnnConfig = {}): TF.LayersModel {
   blocks.forEach(([kernel, pool], i) => {
     layers.push(tf.layers.conv2d({ filters, kernelSize: kernel, activation: 'relu', ...(i === 0 ? { inputShape } : {}) }));
     layers.push(tf.layers.maxPooling2d({ poolSize: pool, strides: 2, padding: 'same' }));
-    layers.push(tf.layers.batchNormalization());
+    layers.push(tf.layers.batchNormalization({ momentum: batchNormMomentum }));
   });
   layers.push(tf.layers.flatten(), tf.layers.dense({ units: dense, activation: 'relu' }), tf.layers.dropout({ rate: dropout }));
   layers.push(tf.layers.dense({ units: numClasses, activation: 'softmax' }));
