@@ -20,3 +20,4 @@ export * from './chroma';
 export * from './spectral';
 export * from './presets';
 export { realFFT, rfft, RealFFT } from './fft';
+export * from './npy';
