@@ -63,7 +63,8 @@ export function decodeWav(bytes: Uint8Array, file: string): Decoded {
   }
   if (data.chunkSize === 0) throw new AudioError(file, 'empty', 'WAV has no samples (data chunk is 0 bytes)');
   const bytesPerFrame = (bits / 8) * channels;
-  const frames = Math.floor(raw.length / bytesPerFrame);
+  // An odd-sized data chunk is followed by a RIFF pad byte, which is not a sample.
+  const frames = Math.floor(Math.min(raw.length, data.chunkSize) / bytesPerFrame);
   if (frames === 0) throw new AudioError(file, 'truncated', `truncated WAV (data chunk has ${raw.length} bytes, one frame needs ${bytesPerFrame})`);
   const bigEndian = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) === 'RIFX';
   return { channelData: pcmToFloat(raw, frames, channels, bits, format === WAVE_FORMAT_IEEE_FLOAT, bigEndian), sr: fmt.sampleRate };
