@@ -18,7 +18,9 @@ import * as path from 'path';
 import { DATA_DIR } from '../paths';
 import { Rng } from './rng';
 import { renderClip, type Style } from './synth';
-import { BORROWABLE, borrow, FMA_SUB_STYLES, FMA_TOP_STYLES, GTZAN_STYLES, GTZAN_GENRES, type FmaSubStyle } from './styles';
+import { BORROWABLE, borrow, FMA_SUB_STYLES, FMA_TOP_STYLES, GTZAN_STYLES, type FmaSubStyle } from './styles';
+import { GTZAN_GENRES } from './gtzan';
+import { fmaAudioPath } from './fma';
 import { writeCsv } from './csv';
 
 /** Where `ensureGenerated()` puts the sets: `data/generated/{gtzan,fma}`. */
@@ -136,7 +138,7 @@ function pcm16Wav(y: Float32Array, sr: number): Buffer {
 /** GTZAN file name of track `i` of `genre`: `blues.00007.wav`. */
 export const gtzanFileName = (genre: string, i: number) => `${genre}.${String(i).padStart(5, '0')}.wav`;
 
-/** Renders the GTZAN-shaped set into `<out>/gtzan/genres/<genre>/<genre>.000NN.wav`. */
+/** Renders the GTZAN-shaped set into `<out>/gtzan/genres/<genre>/<genre>.000NN.wav` (no lock: prefer `generate`). */
 export function generateGtzan(options: GenerateOptions = {}): GeneratedManifest {
   const o = resolveOptions(options);
   const root = path.join(o.out, 'gtzan');
@@ -176,12 +178,6 @@ export const FMA_TRACKS_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ...['bit_rate', 'comments', 'composer', 'date_created', 'date_recorded', 'duration', 'favorites', 'genre_top', 'genres', 'genres_all', 'information', 'interest', 'language_code', 'license', 'listens', 'lyricist', 'number', 'publisher', 'tags', 'title'].map((f) => ['track', f] as const),
 ];
 
-/** Audio path of an FMA track id inside the dataset root: `fma_small/000/000002.mp3` (mdeff/fma `utils.get_audio_path`). */
-export function fmaAudioPath(subset: string, trackId: number): string {
-  const tid = String(trackId).padStart(6, '0');
-  return path.join(`fma_${subset}`, tid.slice(0, 3), `${tid}.mp3`);
-}
-
 interface FmaTrackDraw {
   id: number;
   top: (typeof FMA_TOP_STYLES)[number];
@@ -190,7 +186,7 @@ interface FmaTrackDraw {
   split: 'training' | 'validation' | 'test';
 }
 
-/** Renders the FMA-shaped set into `<out>/fma/{fma_metadata,fma_small}`. */
+/** Renders the FMA-shaped set into `<out>/fma/{fma_metadata,fma_small}` (no lock: prefer `generate`). */
 export function generateFma(options: GenerateOptions = {}): GeneratedManifest {
   const o = resolveOptions(options);
   const root = path.join(o.out, 'fma');
@@ -317,13 +313,25 @@ function writeFmaMetadata(root: string, draws: FmaTrackDraw[], durationS: number
   writeAtomic(path.join(meta, 'genres.csv'), (tmp) => writeCsv(tmp, [['genre_id', '#tracks', 'parent', 'title', 'top_level'], ...genreRows]));
 }
 
-/** Renders the sets asked for (default both) into `out` (default data/generated). */
-export function generate(options: GenerateOptions = {}): { gtzan?: GeneratedManifest; fma?: GeneratedManifest } {
+/**
+ * Renders the sets asked for (default both) into `out` (default data/generated), replacing what was
+ * there. Holds the same lock as ensureGenerated, so a notebook calling ensureGenerated meanwhile
+ * waits for the finished set instead of seeing (or deleting) a half-written one.
+ */
+export async function generate(options: GenerateOptions = {}): Promise<{ gtzan?: GeneratedManifest; fma?: GeneratedManifest }> {
   const o = resolveOptions(options);
-  const result: { gtzan?: GeneratedManifest; fma?: GeneratedManifest } = {};
-  if (o.sets.includes('gtzan')) result.gtzan = generateGtzan(options);
-  if (o.sets.includes('fma')) result.fma = generateFma(options);
-  return result;
+  fs.mkdirSync(o.out, { recursive: true });
+  const release = await acquireLock(path.join(o.out, '.generate.lock'));
+  try {
+    const result: { gtzan?: GeneratedManifest; fma?: GeneratedManifest } = {};
+    for (const k of o.sets) {
+      fs.rmSync(path.join(o.out, k), { recursive: true, force: true });
+      result[k] = (k === 'gtzan' ? generateGtzan : generateFma)({ ...options, out: o.out });
+    }
+    return result;
+  } finally {
+    release();
+  }
 }
 
 function manifestMatches(dir: string, kind: 'gtzan' | 'fma', o: Resolved): boolean {
@@ -350,10 +358,9 @@ export async function ensureGenerated(options: GenerateOptions = {}): Promise<{ 
   const release = await acquireLock(path.join(o.out, '.generate.lock'));
   try {
     const todo = missing(); // another process may have finished while we waited
-    const progress = o.onProgress ?? consoleProgress();
     for (const k of todo) {
       fs.rmSync(dirs[k], { recursive: true, force: true });
-      (k === 'gtzan' ? generateGtzan : generateFma)({ ...options, out: o.out, onProgress: progress });
+      (k === 'gtzan' ? generateGtzan : generateFma)({ ...options, out: o.out, onProgress: o.onProgress ?? consoleProgress(k) });
     }
   } finally {
     release();
@@ -361,13 +368,13 @@ export async function ensureGenerated(options: GenerateOptions = {}): Promise<{ 
   return dirs;
 }
 
-function consoleProgress(): NonNullable<GenerateOptions['onProgress']> {
+function consoleProgress(kind: 'gtzan' | 'fma'): NonNullable<GenerateOptions['onProgress']> {
   let last = 0;
   return (done, total, what) => {
     const now = Date.now();
     if (done === total || now - last > 2000) {
       last = now;
-      console.log(`[genre-lab] generating ${path.basename(path.dirname(path.dirname(what))) === 'genres' ? 'GTZAN-shaped' : 'dataset'} set: ${done}/${total} ${path.basename(what)}`);
+      console.log(`[genre-lab] generating the ${kind === 'gtzan' ? 'GTZAN' : 'FMA'}-shaped set (once): ${done}/${total} ${path.basename(what)}`);
     }
   };
 }

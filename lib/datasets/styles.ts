@@ -5,6 +5,7 @@
  * overlap between neighbouring genres so the generated set is not trivially separable.
  */
 import type { Groove, Style, ChordSpec } from './synth';
+import type { GtzanGenre } from './gtzan';
 
 const BACKBEAT = '....x.......x...';
 const EIGHTHS = 'x.x.x.x.x.x.x.x.';
@@ -53,9 +54,6 @@ const hipLoop: ChordSpec[] = [I('min7'), [8, 'maj7']];
 const reggaeMaj: ChordSpec[] = [I('maj'), [5, 'maj']];
 const reggaeMin: ChordSpec[] = [I('min'), [5, 'min'], I('min'), [7, 'min']];
 
-/** The 10 GTZAN genre names, in the dataset's (alphabetical) order. */
-export const GTZAN_GENRES = ['blues', 'classical', 'country', 'disco', 'hiphop', 'jazz', 'metal', 'pop', 'reggae', 'rock'] as const;
-export type GtzanGenre = (typeof GTZAN_GENRES)[number];
 
 export const GTZAN_STYLES: Record<GtzanGenre, Style> = {
   blues: {

@@ -1,0 +1,84 @@
+import * as path from 'path';
+import type { Command } from './index';
+
+const USAGE = [
+  'Usage: genre-lab data generate [--out DIR] [--seed N] [--tracks N] [--fma-tracks N] [--only gtzan|fma]',
+  '       genre-lab data check <DIR> [--json]',
+  '',
+  'generate  renders the embedded datasets (deterministic from --seed, default 2024) into DIR',
+  '          (default data/generated): gtzan/genres/<genre>/<genre>.000NN.wav (22050 Hz mono 16-bit,',
+  '          30 s; --tracks per genre, default 10) and fma/{fma_metadata/tracks.csv, genres.csv,',
+  '          fma_small/NNN/NNNNNN.mp3} (--fma-tracks per top genre, default 6).',
+  'check     detects the layout of DIR (GTZAN original, GTZAN Kaggle, FMA), reads every audio file and',
+  '          reports tracks per genre, durations, formats and each unreadable file with the reason.',
+  '          Exit 0 when the tree is usable (unreadable files are listed, not fatal), 1 when not.',
+].join('\n');
+
+function option(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`data: ${name} needs a value`);
+  return v;
+}
+
+function intOption(argv: string[], name: string): number | undefined {
+  const v = option(argv, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`data: ${name} must be an integer, got '${v}'`);
+  return n;
+}
+
+async function generateCmd(argv: string[]): Promise<number> {
+  const { generate, GENERATED_DIR } = await import('../datasets/generate');
+  const only = option(argv, '--only');
+  if (only && only !== 'gtzan' && only !== 'fma') throw new Error(`data generate: --only must be gtzan or fma, got '${only}'`);
+  const out = path.resolve(option(argv, '--out') ?? GENERATED_DIR);
+  const t0 = Date.now();
+  let last = 0;
+  const r = await generate({
+    out,
+    seed: intOption(argv, '--seed'),
+    tracksPerGenre: intOption(argv, '--tracks'),
+    fmaTracksPerGenre: intOption(argv, '--fma-tracks'),
+    sets: only ? [only as 'gtzan' | 'fma'] : undefined,
+    onProgress: (done, total, file) => {
+      if (done === total || Date.now() - last > 1000) {
+        last = Date.now();
+        process.stdout.write(`\r  ${done}/${total} ${path.relative(out, file)}`.padEnd(70));
+        if (done === total) process.stdout.write('\n');
+      }
+    },
+  });
+  for (const m of [r.gtzan, r.fma]) {
+    if (m) console.log(`${m.kind}: ${m.files} tracks (seed ${m.seed}, ${m.tracksPerGenre}/genre) in ${path.join(out, m.kind)} (${m.seconds.toFixed(1)} s)`);
+  }
+  console.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return 0;
+}
+
+async function checkCmd(argv: string[]): Promise<number> {
+  const dir = argv.find((a) => !a.startsWith('--'));
+  if (!dir) throw new Error('data check: give the dataset folder, e.g. genre-lab data check data/gtzan');
+  const { checkDataset, formatCheckReport } = await import('../datasets/check');
+  const report = await checkDataset(path.resolve(dir), {
+    // A live counter only on a terminal; logs and CI get the report alone.
+    onProgress: argv.includes('--json') || !process.stderr.isTTY ? undefined : (done, total) => process.stderr.write(`\r  reading ${done}/${total}`.padEnd(30) + (done === total ? '\n' : '')),
+  });
+  console.log(argv.includes('--json') ? JSON.stringify(report, null, 2) : formatCheckReport(report));
+  return report.usable ? 0 : 1;
+}
+
+export const command: Command = {
+  name: 'data',
+  summary: 'generate the embedded datasets, or check a dataset folder',
+  usage: USAGE,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (sub === 'generate') return generateCmd(rest);
+    if (sub === 'check') return checkCmd(rest);
+    console.error(`genre-lab data: unknown subcommand '${sub ?? ''}'\n\n${USAGE}`);
+    return 2;
+  },
+};

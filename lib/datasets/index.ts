@@ -1,0 +1,95 @@
+/**
+ * lib/datasets: GTZAN and FMA loaders (real copies and the generated ones through the same code),
+ * the embedded generator, splits, and the feature cache.
+ *
+ *   const { root } = await resolveDataset('gtzan');   // $GENRE_LAB_GTZAN, data/…, or generated
+ *   const ds = loadGtzan(root);                        // index: ds.tracks, ds.classes, ds.problems
+ *   const { ok, problems } = await validateTracks(ds.tracks);   // decode once, list the unreadable
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { AudioError } from '../audio';
+import { DATA_DIR } from '../paths';
+import { ensureGenerated, type GenerateOptions } from './generate';
+import { detectGtzanLayout } from './gtzan';
+import type { Problem, Track, Validation } from './types';
+import { problemOf } from './problems';
+
+export * from './types';
+export { GTZAN_GENRES, type GtzanGenre, type GtzanDataset, loadGtzan, readGtzanFeatures, gtzanLabel, detectGtzanLayout } from './gtzan';
+export { FMA_SUBSETS, type FmaSubset, type FmaDataset, type FmaTrack, type FmaGenre, loadFma, readFmaTracks, readFmaGenres, multiLabelTarget, fmaAudioPath, type MultiLabelTarget } from './fma';
+export { ensureGenerated, generate, generateGtzan, generateFma, GENERATED_DIR, type GenerateOptions, type GeneratedManifest } from './generate';
+export * from './splits';
+export * from './cache';
+export { problemOf } from './problems';
+
+export type DatasetKind = 'gtzan' | 'fma';
+
+export interface ResolvedDataset {
+  kind: DatasetKind;
+  root: string;
+  /** Where it came from: the environment variable, a real copy under data/, or the generated set. */
+  source: 'env' | 'data' | 'generated';
+}
+
+const ENV_VAR: Record<DatasetKind, string> = { gtzan: 'GENRE_LAB_GTZAN', fma: 'GENRE_LAB_FMA' };
+
+/** Real copies looked for under data/, in order (as unpacked from the public archives). */
+function dataCandidates(kind: DatasetKind, dataDir: string): string[] {
+  return kind === 'gtzan'
+    ? [path.join(dataDir, 'gtzan'), path.join(dataDir, 'GTZAN'), path.join(dataDir, 'gtzan-dataset-music-genre-classification'), dataDir]
+    : [path.join(dataDir, 'fma'), dataDir];
+}
+
+function looksLike(kind: DatasetKind, dir: string): boolean {
+  if (!fs.existsSync(dir)) return false;
+  return kind === 'gtzan' ? detectGtzanLayout(dir) !== null : fs.existsSync(path.join(dir, 'fma_metadata', 'tracks.csv'));
+}
+
+/**
+ * Which copy of a dataset to use: `$GENRE_LAB_GTZAN` / `$GENRE_LAB_FMA` when set (it must hold
+ * the dataset, else this throws naming the variable), else a real copy under data/ (data/gtzan,
+ * data/genres, data/Data/genres_original, data/fma, data/fma_metadata …), else the generated set
+ * (rendered on first use by ensureGenerated).
+ */
+export async function resolveDataset(
+  kind: DatasetKind,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { dataDir?: string; generate?: GenerateOptions } = {},
+): Promise<ResolvedDataset> {
+  const fromEnv = env[ENV_VAR[kind]];
+  if (fromEnv) {
+    const root = path.resolve(fromEnv);
+    if (!looksLike(kind, root)) {
+      throw new Error(`${ENV_VAR[kind]}=${fromEnv}: no ${kind === 'gtzan' ? 'GTZAN (genres/<genre>/… or Data/genres_original/…)' : 'FMA (fma_metadata/tracks.csv)'} there`);
+    }
+    return { kind, root, source: 'env' };
+  }
+  const dataDir = opts.dataDir ?? DATA_DIR;
+  for (const c of dataCandidates(kind, dataDir)) if (looksLike(kind, c)) return { kind, root: c, source: 'data' };
+  const dirs = await ensureGenerated({ ...opts.generate, sets: [kind] });
+  return { kind, root: dirs[kind], source: 'generated' };
+}
+
+/**
+ * Decodes every track once at its native rate (mirdata's validate): the readable ones, and a
+ * Problem for each missing / empty / truncated / corrupt / non-audio file. Never throws for a bad file.
+ */
+export async function validateTracks<T extends Track>(tracks: T[], opts: { onProgress?: (done: number, total: number) => void } = {}): Promise<Validation & { ok: T[] }> {
+  const ok: T[] = [];
+  const problems: Problem[] = [];
+  const stats: Validation['stats'] = [];
+  let done = 0;
+  for (const t of tracks) {
+    try {
+      const a = await t.audio({ sr: null, mono: true });
+      if (a.y.length === 0) throw new AudioError(t.path, 'empty', 'no audio samples');
+      ok.push(t);
+      stats.push({ id: t.id, sr: a.sr, channels: a.channels, durationS: a.durationS });
+    } catch (e) {
+      problems.push(problemOf(t, e));
+    }
+    opts.onProgress?.(++done, tracks.length);
+  }
+  return { ok, problems, stats };
+}
