@@ -15,6 +15,7 @@ export interface Command {
 
 const COMMANDS: Record<string, () => Command> = {
   run: () => require('./run').command,
+  data: () => require('./data').command,
 };
 
 export function commandNames(): string[] {
