@@ -42,7 +42,9 @@ export interface TrackCnnConfig {
   /**
    * `readme` (default): the README's design, whole-track mel spectrograms [nMels=128, frames=1293, 1]
    * (30 s at 22050 Hz, hop 512: 1 + ⌊661500/512⌋ = 1293 frames).
-   * `code`: what the code does, 20 MFCCs of the first second [20, 44, 1] (22050 samples, hop 512).
+   * `code`: what the code does, 20 MFCCs (torchaudio `MFCC(log_mels=True)`, n_fft 400, hop 200)
+   * of the first second [20, 111, 1] (22050 samples → 1 + ⌊22050/200⌋ = 111 frames; the seed's
+   * `summary(cnn, (1, 13, 111))` shows the same 111 frames).
    */
   variant?: 'readme' | 'code';
   inputShape?: [number, number, number];
@@ -52,7 +54,7 @@ export interface TrackCnnConfig {
 
 /** Input shape of each seed-004 variant. */
 export function trackCnnInputShape(variant: 'readme' | 'code'): [number, number, number] {
-  return variant === 'code' ? [20, 44, 1] : [128, 1293, 1];
+  return variant === 'code' ? [20, 111, 1] : [128, 1293, 1];
 }
 
 /**

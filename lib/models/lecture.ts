@@ -12,6 +12,15 @@
 import { tf, type TF } from '../backend';
 import { lstm } from '../layers/recurrent';
 
+/**
+ * Keras' `Dense(n, activation="softmax")` as two layers: the dense logits, then a softmax
+ * `Activation`. Same parameters and outputs; `fit` trains through the logits (what Keras does
+ * internally for softmax + crossentropy) so saturated probabilities do not stop the gradient.
+ */
+function softmaxHead(numClasses: number): TF.layers.Layer[] {
+  return [tf.layers.dense({ units: numClasses, name: 'logits' }), tf.layers.activation({ activation: 'softmax', name: 'softmax' })];
+}
+
 /** Segment shape of the lectures: 10 segments per 30 s track → ⌈66150 / 512⌉ = 130 frames × 13 MFCCs. */
 export const LECTURE_INPUT: [number, number] = [130, 13];
 
@@ -46,7 +55,7 @@ export function lectureMlp(cfg: LectureMlpConfig = {}): TF.LayersModel {
     layers.push(tf.layers.dense({ units, activation: 'relu', kernelRegularizer: l2 > 0 ? tf.regularizers.l2({ l2 }) : undefined }));
     if (dropout > 0) layers.push(tf.layers.dropout({ rate: dropout }));
   }
-  layers.push(tf.layers.dense({ units: numClasses, activation: 'softmax' }));
+  layers.push(...softmaxHead(numClasses));
   return tf.sequential({ name: l2 > 0 || dropout > 0 ? 'lecture_mlp_regularised' : 'lecture_mlp', layers });
 }
 
@@ -76,7 +85,7 @@ export function lectureCnn(cfg: LectureCnnConfig = {}): TF.LayersModel {
     layers.push(tf.layers.batchNormalization({ momentum: batchNormMomentum }));
   });
   layers.push(tf.layers.flatten(), tf.layers.dense({ units: dense, activation: 'relu' }), tf.layers.dropout({ rate: dropout }));
-  layers.push(tf.layers.dense({ units: numClasses, activation: 'softmax' }));
+  layers.push(...softmaxHead(numClasses));
   return tf.sequential({ name: 'lecture_cnn', layers });
 }
 
@@ -99,7 +108,7 @@ export function lectureRnn(cfg: LectureRnnConfig = {}): TF.LayersModel {
       lstm({ units }),
       tf.layers.dense({ units: dense, activation: 'relu' }),
       tf.layers.dropout({ rate: dropout }),
-      tf.layers.dense({ units: numClasses, activation: 'softmax' }),
+      ...softmaxHead(numClasses),
     ],
   });
 }

@@ -74,3 +74,72 @@ export function arrayBatches(d: ArrayDataset, opts: BatchOptions): BatchSource {
     }
   };
 }
+
+/** Variable-length sequences, each row-major [frames, nFeatures], with row-major [n, outputs] targets. */
+export interface SequenceSet {
+  sequences: Float32Array[];
+  nFeatures: number;
+  targets: Float32Array;
+  outputs: number;
+}
+
+export interface CropOptions {
+  batchSize: number;
+  /** Crop length is drawn per batch from min..max−1 (seed 002: `np.random.randint(128, 256)`). */
+  minCrop: number;
+  maxCrop: number;
+  random: () => number;
+  dropLast?: boolean;
+}
+
+function cropInto(dst: Float32Array, at: number, seq: Float32Array, nFeatures: number, len: number, start: number): void {
+  const frames = seq.length / nFeatures;
+  const take = Math.min(len, frames - start);
+  dst.set(seq.subarray(start * nFeatures, (start + take) * nFeatures), at); // shorter sequences stay zero-padded
+}
+
+/**
+ * Seed 002's training batches: shuffled each epoch, one random crop length per batch, a random
+ * window of that length from each sequence. x: [batch, crop, nFeatures].
+ */
+export function cropBatches(s: SequenceSet, opts: CropOptions): BatchSource {
+  const { batchSize, minCrop, maxCrop, random, dropLast = false } = opts;
+  if (!(minCrop >= 1 && maxCrop > minCrop)) throw new Error(`cropBatches: need 1 ≤ minCrop < maxCrop, got ${minCrop}, ${maxCrop}`);
+  const n = s.sequences.length;
+  const base = Array.from({ length: n }, (_, i) => i);
+  return function* () {
+    const order = shuffled(base, random);
+    for (let b = 0; b < n; b += batchSize) {
+      const idx = order.slice(b, b + batchSize);
+      if (dropLast && idx.length < batchSize) break;
+      const len = minCrop + Math.floor(random() * (maxCrop - minCrop));
+      const xb = new Float32Array(idx.length * len * s.nFeatures);
+      const yb = new Float32Array(idx.length * s.outputs);
+      idx.forEach((i, r) => {
+        const frames = s.sequences[i].length / s.nFeatures;
+        const start = Math.floor(random() * (Math.max(0, frames - len) + 1));
+        cropInto(xb, r * len * s.nFeatures, s.sequences[i], s.nFeatures, len, start);
+        yb.set(s.targets.subarray(i * s.outputs, (i + 1) * s.outputs), r * s.outputs);
+      });
+      yield { x: tf.tensor3d(xb, [idx.length, len, s.nFeatures]), y: tf.tensor2d(yb, [idx.length, s.outputs]) };
+    }
+  };
+}
+
+/** Fixed evaluation batches: the centre `len` frames of each sequence, in order. */
+export function centreCropBatches(s: SequenceSet, len: number, batchSize: number): BatchSource {
+  const n = s.sequences.length;
+  return function* () {
+    for (let b = 0; b < n; b += batchSize) {
+      const idx = Array.from({ length: Math.min(batchSize, n - b) }, (_, k) => b + k);
+      const xb = new Float32Array(idx.length * len * s.nFeatures);
+      const yb = new Float32Array(idx.length * s.outputs);
+      idx.forEach((i, r) => {
+        const frames = s.sequences[i].length / s.nFeatures;
+        cropInto(xb, r * len * s.nFeatures, s.sequences[i], s.nFeatures, len, Math.max(0, Math.floor((frames - len) / 2)));
+        yb.set(s.targets.subarray(i * s.outputs, (i + 1) * s.outputs), r * s.outputs);
+      });
+      yield { x: tf.tensor3d(xb, [idx.length, len, s.nFeatures]), y: tf.tensor2d(yb, [idx.length, s.outputs]) };
+    }
+  };
+}

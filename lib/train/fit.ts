@@ -55,6 +55,21 @@ export interface FitOptions {
 
 const lowerIsBetter = (m: Monitor) => m === 'loss' || m === 'valLoss';
 
+/**
+ * The network to train: for a softmax model whose last layer is a separate softmax `Activation`
+ * (lib/models' Keras-style heads) and no custom loss, the same layers up to the logits, trained
+ * with cross-entropy from logits, as Keras does for softmax + crossentropy. Clipped probabilities
+ * would otherwise give zero gradient once the softmax saturates (unscaled MFCCs do that at once).
+ * The weights are shared, so training the view trains `model`.
+ */
+export function trainingView(model: TF.LayersModel, output: OutputKind, customLoss: boolean): { net: TF.LayersModel; output: OutputKind } {
+  const last = model.layers[model.layers.length - 1];
+  const isSoftmax = last?.getClassName() === 'Activation' && (last.getConfig() as { activation?: string }).activation === 'softmax';
+  if (output !== 'softmax' || customLoss || !isSoftmax || model.layers.length < 2) return { net: model, output };
+  const logits = model.layers[model.layers.length - 2].output as TF.SymbolicTensor;
+  return { net: tf.model({ inputs: model.inputs, outputs: logits, name: `${model.name}_logits` }), output: 'logits' };
+}
+
 /** Trains `model` in place and returns its history. Input/target shapes come from the batches. */
 export async function fit(model: TF.LayersModel, opts: FitOptions): Promise<History> {
   const run = () => fitLoop(model, opts);
@@ -62,7 +77,10 @@ export async function fit(model: TF.LayersModel, opts: FitOptions): Promise<Hist
 }
 
 async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History> {
-  const { epochs, output } = opts;
+  const { epochs } = opts;
+  const view = trainingView(model, opts.output, opts.loss !== undefined);
+  const net = view.net;
+  const output = view.output;
   if (!(epochs >= 1)) throw new Error(`fit: epochs must be ≥ 1, got ${epochs}`);
   const needsVal = (m?: string) => m !== undefined && m.startsWith('val');
   if (!opts.validation && (needsVal(opts.earlyStopping?.monitor) || needsVal(opts.scheduler?.monitor)))
@@ -75,10 +93,10 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
   if (opts.clipNorm) optimizer = withGradientClipping(optimizer, opts.clipNorm);
   const baseLoss = opts.loss ?? defaultLoss(output);
   const l2 = opts.l2 ?? 0;
-  const kernels = l2 > 0 ? model.trainableWeights.filter((w) => /kernel/.test(w.originalName ?? w.name)) : [];
+  const kernels = l2 > 0 ? net.trainableWeights.filter((w) => /kernel/.test(w.originalName ?? w.name)) : [];
   const loss: LossFn = l2 > 0 ? (yt, yp) => tf.add(baseLoss(yt, yp), tf.mul(l2, tf.addN(kernels.map((w) => tf.sum(tf.square(w.read())))))) : baseLoss;
   const metrics = output === 'sigmoid' ? [tf.metrics.binaryAccuracy] : output === 'regression' ? [] : [tf.metrics.categoricalAccuracy];
-  model.compile({ optimizer, loss, metrics });
+  net.compile({ optimizer, loss, metrics });
 
   const scheduler = opts.scheduler ? makeScheduler(opts.scheduler, getLearningRate(optimizer)) : undefined;
   const es = opts.earlyStopping;
@@ -98,7 +116,7 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
     let lossSum = 0;
     let accSum = 0;
     for await (const b of opts.train(epoch)) {
-      const out = await model.trainOnBatch(b.x, b.y);
+      const out = await net.trainOnBatch(b.x, b.y);
       const [l, a] = Array.isArray(out) ? out : [out];
       const rows = b.x.shape[0];
       if (!Number.isFinite(l)) throw new Error(`fit: loss became ${l} in epoch ${epoch} (lr ${lr}); lower the learning rate or clip gradients`);
@@ -112,7 +130,7 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
     const e: EpochLog = { epoch, loss: lossSum / seen, lr, seconds: 0, samplesPerSecond: seen / Math.max(trainSeconds, 1e-9) };
     if (output !== 'regression') e.accuracy = accSum / seen;
     if (opts.validation) {
-      const v = await evaluate(model, opts.validation, output, baseLoss);
+      const v = await evaluate(net, opts.validation, output, baseLoss);
       e.valLoss = v.loss;
       if (v.accuracy !== undefined) e.valAccuracy = v.accuracy;
       if (v.apMicro !== undefined) e.valApMicro = v.apMicro;

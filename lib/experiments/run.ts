@@ -1,0 +1,343 @@
+/**
+ * `runExperiment(id, options)`: dataset → features → model → fit → metrics, written to
+ * `results/<experiment>/` (model/ with meta.json, metrics.json, history.json). The notebooks call
+ * the same steps one by one: `prepareData`, `buildModel`, `trainModel`, `scoreModel`, `saveRun`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { backendInfo, describeBackend, type TF } from '../backend';
+import { ensureGenerated } from '../datasets/generate';
+import { loadGtzan } from '../datasets/gtzan';
+import { loadFma, multiLabelTarget, type FmaDataset, type FmaTrack } from '../datasets/fma';
+import type { Track } from '../datasets/types';
+import { cacheFeatures, readCached } from '../datasets/cache';
+import { faultFilteredSplit, randomSplit, stratifiedGroupSplit, type Split } from '../datasets/splits';
+import { resultsDir } from '../paths';
+import { classificationReport, confusionMatrix, argmaxRows, type ClassificationReport } from '../metrics/classification';
+import { multilabelAveragePrecision } from '../metrics/average_precision';
+import { predictWithTta } from '../metrics/tta';
+import { countParams } from '../models/summary';
+import { arrayBatches, centreCropBatches, cropBatches, type ArrayDataset, type BatchSource, type SequenceSet } from '../train/data';
+import { predictBatches } from '../train/evaluate';
+import { fit } from '../train/fit';
+import type { EpochLog, History } from '../train/history';
+import { mulberry32, withSeed } from '../train/random';
+import { saveModel } from '../train/checkpoint';
+import { cutTrack, extractFeatures, featureRows, layoutExample } from './features';
+import { getExperiment } from './registry';
+import type { ExperimentConfig, Profile, SplitKind, TrainSettings } from './types';
+
+type Part = 'train' | 'val' | 'test';
+
+export interface RunOptions {
+  profile?: Profile;
+  /** Default: the experiment's own (`defaultSplit`). */
+  split?: SplitKind;
+  /** Dataset root; default the generated set (rendered on first use). */
+  dataDir?: string;
+  /** Default results/<experiment>. */
+  outDir?: string;
+  /** Default: the experiment's seed. */
+  seed?: number;
+  onEpoch?: (log: EpochLog) => void | Promise<void>;
+  /** Progress lines (default console.log); false silences them. */
+  verbose?: boolean | ((line: string) => void);
+}
+
+/** One example: which track it came from and its numbers in model layout. */
+interface Example {
+  track: number;
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface PreparedData {
+  config: ExperimentConfig;
+  profile: Profile;
+  split: SplitKind;
+  seed: number;
+  dataDir: string;
+  classNames: string[];
+  /** One example's shape, batch axis excluded (null for a variable number of frames). */
+  inputShape: (number | null)[];
+  train: BatchSource;
+  validation: BatchSource;
+  test: BatchSource;
+  /** Test sequences for test-time augmentation (variable-length experiments). */
+  testSequences?: SequenceSet;
+  counts: { tracks: number; examples: Record<Part, number> };
+  /** Tracks that could not be read, with the reason; skipped, never fatal. */
+  skipped: { track: string; reason: string }[];
+  /** Where the validation numbers come from: 'val' or, as the lecture does, 'test'. */
+  validationFrom: 'val' | 'test';
+}
+
+function say(v: RunOptions['verbose']): (line: string) => void {
+  return v === false ? () => {} : typeof v === 'function' ? v : (l: string) => console.log(l);
+}
+
+async function loadTracks(cfg: ExperimentConfig, dataDir: string): Promise<{ tracks: Track[]; fma?: FmaDataset; classes: string[] }> {
+  if (cfg.dataset === 'gtzan') {
+    const ds = loadGtzan(dataDir);
+    const classes = (cfg.classes ?? ds.classes).slice() as string[];
+    const missing = classes.filter((c) => !ds.tracks.some((t) => t.genre === c));
+    if (missing.length) throw new Error(`${dataDir}: no tracks for ${missing.join(', ')} (experiment ${cfg.id} needs them)`);
+    return { tracks: ds.tracks.filter((t) => classes.includes(t.genre)), classes };
+  }
+  const ds = await loadFma(dataDir);
+  return { tracks: ds.tracks, fma: ds, classes: [] };
+}
+
+/** Loads, cuts and featurises the tracks and splits them: everything up to the batch sources. */
+export async function prepareData(id: string, opts: RunOptions = {}): Promise<PreparedData> {
+  const cfg = getExperiment(id);
+  const profile = opts.profile ?? 'smoke';
+  const settings = cfg.profiles[profile];
+  const split = opts.split ?? cfg.defaultSplit;
+  const seed = opts.seed ?? cfg.seed;
+  const log = say(opts.verbose);
+  if (split === 'fault-filtered' && cfg.dataset !== 'gtzan') throw new Error(`${id}: the fault-filtered split exists for GTZAN only`);
+  const dataDir = path.resolve(opts.dataDir ?? (await ensureGenerated({ sets: [cfg.dataset] }))[cfg.dataset]);
+
+  let { tracks, fma, classes } = await loadTracks(cfg, dataDir);
+  if (settings.maxTracksPerClass) {
+    const kept = new Map<string, number>();
+    tracks = tracks.filter((t) => {
+      const k = kept.get(t.genre) ?? 0;
+      kept.set(t.genre, k + 1);
+      return k < settings.maxTracksPerClass!;
+    });
+  }
+  // Multi-label targets: one column per genre occurring in the chosen tracks (seed 002's table).
+  const multi = cfg.task === 'multi-label' ? multiLabelTarget(fma!, tracks as FmaTrack[]) : null;
+  if (multi) classes = multi.classes;
+
+  // Features of every track through the feature cache (data/cache/, .npy per track): computed
+  // once per (dataset, feature settings), reused by every experiment sharing them.
+  const sr = cfg.features.sampleRate;
+  const duration = cfg.cut.kind === 'head' && cfg.cut.seconds !== null ? cfg.cut.seconds : undefined;
+  const cache = await cacheFeatures(tracks, {
+    dataset: { name: cfg.dataset, root: dataDir },
+    config: { features: cfg.features, cut: cfg.cut, layout: cfg.layout, frames: cfg.frames },
+    compute: async (t) => {
+      const y = (await t.audio({ sr, duration })).y;
+      const pieces = cutTrack(y, sr, cfg.cut).map((p) => layoutExample(extractFeatures(p, cfg.features), cfg.layout, cfg.frames));
+      const per = pieces[0].data.length;
+      const data = new Float32Array(pieces.length * per);
+      pieces.forEach((p, i) => data.set(p.data, i * per));
+      return { data, shape: [pieces.length, ...pieces[0].shape] };
+    },
+    onProgress: opts.verbose === false ? false : undefined,
+  });
+  const skipped: PreparedData['skipped'] = cache.problems.map((p) => ({ track: p.file, reason: p.message }));
+  if (skipped.length) log(`[${id}] skipped ${skipped.length} unreadable track(s): ${skipped.map((s) => s.track).join(', ')}`);
+  const trackIndex = new Map(tracks.map((t, i) => [t, i] as const));
+  const examples: Example[] = [];
+  for (const entry of cache.entries) {
+    const arr = readCached(entry);
+    const [n, ...shape] = arr.shape;
+    const per = shape.reduce((a, b) => a * b, 1);
+    for (let k = 0; k < n; k++) examples.push({ track: trackIndex.get(entry.track)!, data: arr.data.subarray(k * per, (k + 1) * per), shape });
+  }
+  if (!examples.length) throw new Error(`${dataDir}: no readable tracks for experiment ${id}`);
+
+  // Assign every example to train / val / test (lib/datasets/splits).
+  const so = { testSize: cfg.fractions.test, valSize: cfg.fractions.val, seed };
+  let s: Split;
+  if (split === 'seed') s = randomSplit(examples.length, so);
+  else if (split === 'track') s = stratifiedGroupSplit(examples.map((e) => tracks[e.track].genre), examples.map((e) => tracks[e.track].id), so);
+  else {
+    s = faultFilteredSplit(examples.map((e) => tracks[e.track].id));
+    for (const p of ['train', 'val', 'test'] as const)
+      if (!s[p].length) throw new Error(`${dataDir}: no track of the fault-filtered ${p} list is present; the fault-filtered split needs the real GTZAN (track ids like blues.00029)`);
+  }
+  const parts = new Array<Part | null>(examples.length).fill(null);
+  for (const p of ['train', 'val', 'test'] as const) for (const i of s[p]) parts[i] = p;
+  const validationFrom = cfg.fractions.val === 0 ? 'test' : 'val';
+  const pick = (p: Part) => examples.filter((_, i) => parts[i] === p);
+  const sets = { train: pick('train'), val: pick(validationFrom === 'test' ? 'test' : 'val'), test: pick('test') };
+  for (const [k, v] of Object.entries(sets)) if (!v.length) throw new Error(`${id}: the ${split} split left no ${k} examples (${examples.length} examples from ${tracks.length} tracks); use more tracks`);
+
+  const numClasses = classes.length;
+  const targetRow = (e: Example): Float32Array => {
+    const row = new Float32Array(numClasses);
+    if (multi) for (let c = 0; c < numClasses; c++) row[c] = multi.y[e.track * numClasses + c];
+    else row[classes.indexOf(tracks[e.track].genre)] = 1;
+    return row;
+  };
+  const random = mulberry32(seed + 1);
+  const counts = { tracks: tracks.length - skipped.length, examples: { train: sets.train.length, val: pick('val').length, test: sets.test.length } };
+  const base = { config: cfg, profile, split, seed, dataDir, classNames: classes, counts, skipped, validationFrom } as const;
+
+  if (cfg.frames === null) {
+    const nFeatures = featureRows(cfg.features);
+    const seqs = (list: Example[]): SequenceSet => ({
+      sequences: list.map((e) => e.data),
+      nFeatures,
+      targets: concatRows(list.map(targetRow), numClasses),
+      outputs: numClasses,
+    });
+    const crop = settings.crop ?? { min: 128, max: 256 };
+    const testSequences = seqs(sets.test);
+    return {
+      ...base,
+      inputShape: [null, nFeatures],
+      train: cropBatches(seqs(sets.train), { batchSize: settings.batchSize, minCrop: crop.min, maxCrop: crop.max, random, dropLast: settings.dropLast && sets.train.length > settings.batchSize }),
+      validation: centreCropBatches(seqs(sets.val), crop.max, settings.batchSize),
+      test: centreCropBatches(testSequences, crop.max, settings.batchSize),
+      testSequences,
+    };
+  }
+  const shape = examples[0].shape;
+  const arrays = (list: Example[]): ArrayDataset => ({
+    x: concatRows(list.map((e) => e.data), list[0].data.length),
+    shape,
+    targets: concatRows(list.map(targetRow), numClasses),
+    numClasses,
+  });
+  return {
+    ...base,
+    inputShape: shape,
+    train: arrayBatches(arrays(sets.train), { batchSize: settings.batchSize, random, dropLast: settings.dropLast && sets.train.length > settings.batchSize }),
+    validation: arrayBatches(arrays(sets.val), { batchSize: settings.batchSize }),
+    test: arrayBatches(arrays(sets.test), { batchSize: settings.batchSize }),
+  };
+}
+
+function concatRows(rows: Float32Array[], width: number): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((r, i) => out.set(r, i * width));
+  return out;
+}
+
+/** The experiment's network for the prepared data, initialised from the run's seed. */
+export function buildModel(data: PreparedData): TF.LayersModel {
+  const settings = data.config.profiles[data.profile];
+  return withSeed(data.seed, () => data.config.build(data.inputShape, data.classNames.length, settings.model ?? {}));
+}
+
+/** Fits with the profile's settings; validation each epoch, progress lines, seeded dropout. */
+export function trainModel(model: TF.LayersModel, data: PreparedData, opts: Pick<RunOptions, 'onEpoch' | 'verbose'> = {}): Promise<History> {
+  const s: TrainSettings = data.config.profiles[data.profile];
+  return fit(model, {
+    epochs: s.epochs,
+    train: data.train,
+    validation: data.validation,
+    output: data.config.output,
+    optimizer: s.optimizer,
+    scheduler: s.scheduler,
+    earlyStopping: s.earlyStopping,
+    clipNorm: s.clipNorm,
+    l2: s.l2,
+    seed: data.seed + 2,
+    onEpoch: opts.onEpoch,
+    verbose: opts.verbose,
+  });
+}
+
+export interface Scores {
+  /** Single-label. */
+  accuracy?: number;
+  report?: ClassificationReport;
+  /** [true class][predicted class]. */
+  confusion?: number[][];
+  /** Multi-label AUC-PR on one centre crop per test track. */
+  ap?: { micro: number; macro: number; weighted: number; perClass: Record<string, number> };
+  /** The same with test-time augmentation (random crops averaged). */
+  apTta?: { crops: number; micro: number; macro: number; weighted: number };
+  testLoss: number;
+}
+
+/** Test-set metrics: report + confusion (single-label) or micro/macro/weighted AP with and without TTA. */
+export async function scoreModel(model: TF.LayersModel, data: PreparedData): Promise<Scores> {
+  const pred = await predictBatches(model, data.test, data.config.output);
+  const C = data.classNames.length;
+  if (data.config.task === 'single-label') {
+    const yTrue = argmaxRows(pred.targets, C);
+    const yPred = argmaxRows(pred.scores, C);
+    const report = classificationReport(yTrue, yPred, data.classNames);
+    return { accuracy: report.accuracy, report, confusion: confusionMatrix(yTrue, yPred, C), testLoss: pred.loss };
+  }
+  const ap = multilabelAveragePrecision(pred.targets, pred.scores, C);
+  const scores: Scores = {
+    ap: { micro: ap.micro, macro: ap.macro, weighted: ap.weighted, perClass: Object.fromEntries(data.classNames.map((c, i) => [c, ap.perClass[i]])) },
+    testLoss: pred.loss,
+  };
+  const s = data.config.profiles[data.profile];
+  if (s.ttaCrops && data.testSequences) {
+    const seqs = data.testSequences;
+    const random = mulberry32(data.seed + 3);
+    const tta = concatRows(
+      seqs.sequences.map((q) => predictWithTta(model, q, seqs.nFeatures, { crops: s.ttaCrops, cropLength: s.crop?.max ?? 256, random })),
+      C,
+    );
+    const t = multilabelAveragePrecision(seqs.targets, tta, C);
+    scores.apTta = { crops: s.ttaCrops, micro: t.micro, macro: t.macro, weighted: t.weighted };
+  }
+  return scores;
+}
+
+export interface ExperimentResult {
+  outDir: string;
+  metrics: Record<string, unknown>;
+  history: History;
+  model: TF.LayersModel;
+}
+
+/** Writes model/ (+ meta.json), metrics.json and history.json under `outDir`. */
+export async function saveRun(outDir: string, model: TF.LayersModel, data: PreparedData, history: History, scores: Scores, wallSeconds: number): Promise<Record<string, unknown>> {
+  const cfg = data.config;
+  const s = cfg.profiles[data.profile];
+  fs.mkdirSync(outDir, { recursive: true });
+  const training = {
+    profile: data.profile, split: data.split, seed: data.seed, epochsRun: history.epochs.length, bestEpoch: history.bestEpoch ?? null,
+    stoppedEarly: history.stoppedEarly, optimizer: s.optimizer, batchSize: s.batchSize, scheduler: s.scheduler ?? null,
+    clipNorm: s.clipNorm ?? null, backend: describeBackend(), wallSeconds,
+  };
+  await saveModel(model, path.join(outDir, 'model'), {
+    experiment: cfg.id, model: model.name, output: cfg.output, inputShape: data.inputShape, classNames: data.classNames,
+    features: { ...cfg.features, cut: cfg.cut, layout: cfg.layout, frames: cfg.frames, crop: s.crop ?? null }, training,
+  });
+  const metrics = {
+    experiment: cfg.id,
+    title: cfg.title,
+    source: cfg.source,
+    profile: data.profile,
+    split: data.split,
+    seed: data.seed,
+    backend: { ...backendInfo, line: describeBackend() },
+    dataDir: data.dataDir,
+    classes: data.classNames,
+    counts: data.counts,
+    validationFrom: data.validationFrom,
+    skipped: data.skipped,
+    params: countParams(model),
+    ...scores,
+    history: { epochsRun: history.epochs.length, bestEpoch: history.bestEpoch ?? null, stoppedEarly: history.stoppedEarly, restoredBest: history.restoredBest },
+    wallSeconds,
+    notes: cfg.notes,
+    date: new Date().toISOString(),
+  };
+  fs.writeFileSync(path.join(outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  fs.writeFileSync(path.join(outDir, 'history.json'), JSON.stringify(history, null, 2) + '\n');
+  return metrics;
+}
+
+/** The whole run, as `genre-lab train` does it. */
+export async function runExperiment(id: string, opts: RunOptions = {}): Promise<ExperimentResult> {
+  const t0 = Date.now();
+  const log = say(opts.verbose);
+  const data = await prepareData(id, opts);
+  log(`[${id}] ${data.profile} profile, ${data.split} split, seed ${data.seed}: ${data.counts.examples.train} train / ${data.counts.examples.val} val / ${data.counts.examples.test} test examples of shape [${data.inputShape.map((d) => d ?? 'T')}] from ${data.counts.tracks} tracks, ${data.classNames.length} classes`);
+  const model = buildModel(data);
+  const history = await trainModel(model, data, opts);
+  const scores = await scoreModel(model, data);
+  const wallSeconds = (Date.now() - t0) / 1000;
+  const outDir = path.resolve(opts.outDir ?? resultsDir(id));
+  const metrics = await saveRun(outDir, model, data, history, scores, wallSeconds);
+  const headline = scores.accuracy !== undefined
+    ? `test accuracy ${scores.accuracy.toFixed(3)}`
+    : `test AUC-PR micro ${scores.ap!.micro.toFixed(3)}, weighted (seed 002's "micro") ${scores.ap!.weighted.toFixed(3)}${scores.apTta ? `; with ${scores.apTta.crops}-crop TTA ${scores.apTta.micro.toFixed(3)} / ${scores.apTta.weighted.toFixed(3)}` : ''}`;
+  log(`[${id}] ${headline} (${wallSeconds.toFixed(1)} s); wrote ${outDir}`);
+  return { outDir, metrics, history, model };
+}
