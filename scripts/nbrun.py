@@ -29,6 +29,12 @@ def main() -> int:
     ap.add_argument("--progress", action="store_true", help="print the index of each cell as it starts (stderr)")
     a = ap.parse_args()
 
+    # Headless: the kernel ignores on-disk changes to lib/ while it runs (see nbrun-preload.js).
+    preload = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nbrun-preload.js")
+    opts = os.environ.get("NODE_OPTIONS", "")
+    if preload not in opts:
+        os.environ["NODE_OPTIONS"] = (opts + " " if opts else "") + f"--require={preload}"
+
     nb = nbformat.read(a.src, as_version=4)
     cwd = a.cwd or os.path.dirname(os.path.abspath(a.src))
     state = {"current": None}

@@ -3,6 +3,6 @@
  * (`NotebookSession`), and the headless runner with its summary (`runner`, `summary`).
  * Notebooks import `./lib/notebook` (the kernel's cwd is the repository root).
  */
-export { setupNotebook, NotebookSession, comparisonMarkdown, type ComparisonRow, type MetricsFile, type NotebookOptions } from './session';
+export { setupNotebook, NotebookSession, comparisonMarkdown, formatNumber, type ComparisonRow, type MetricsFile, type NotebookOptions } from './session';
 export { resolveDataset, resolveProfile, resolveSeed, GENERATED_DIRS, REAL_DATA_DIRS, PROFILES, type DatasetChoice, type DatasetName, type Profile } from './config';
 export { markdown } from './display';

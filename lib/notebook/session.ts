@@ -53,7 +53,14 @@ export interface MetricsFile {
   staticFigures: string;
 }
 
-const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '—' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3));
+/** A number for a results table: integers as is, others with 3 decimals (4 significant digits when tiny). */
+export function formatNumber(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) || Math.abs(v) >= 100) return v.toFixed(0);
+  return Math.abs(v) < 0.01 && v !== 0 ? v.toExponential(3) : v.toFixed(3);
+}
+const fmt = formatNumber;
 
 /** The closing table as markdown. */
 export function comparisonMarkdown(rows: readonly ComparisonRow[], run: { profile: Profile; dataset: DatasetChoice | null }): string {
@@ -116,12 +123,15 @@ export class NotebookSession {
     Object.assign(this.metrics, values);
   }
 
-  /** Writes a training history as `<name>.json` (Keras-style: metric → per-epoch values). */
-  saveHistory(name: string, history: Record<string, readonly number[]>): string {
+  /**
+   * Writes a training history as `<name>.json`: a Keras-style record (metric → per-epoch values)
+   * or lib/train's `History` object as it is.
+   */
+  saveHistory(name: string, history: object): void {
+    if (!/^[\w.-]+$/.test(name)) throw new Error(`history name '${name}' must be a file stem (letters, digits, - _ .)`);
     const file = path.join(this.outDir, `${name}.json`);
     fs.writeFileSync(file, JSON.stringify(history, null, 1));
     if (!this.histories.includes(file)) this.histories.push(file);
-    return file;
   }
 
   /** Adds rows to the closing table and displays the whole table (markdown) inline. */

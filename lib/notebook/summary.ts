@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RESULTS_DIR, resultsDir } from '../paths';
 import type { NotebookRun } from './runner';
-import type { MetricsFile } from './session';
+import { formatNumber, type MetricsFile } from './session';
 
 export interface SummaryEntry {
   notebook: string;
@@ -44,7 +44,7 @@ export function collect(runs: readonly NotebookRun[], opts: { since?: number; re
   });
 }
 
-const num = (v: number | null | undefined) => (v === null || v === undefined ? '—' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3));
+const num = formatNumber;
 
 /** The summary as markdown: a status table, then every closing-table row. */
 export function summaryMarkdown(s: Summary): string {

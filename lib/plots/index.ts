@@ -5,7 +5,7 @@
  */
 export type { Figure, Matrix, Trace } from './types';
 export { waveform, spectrum, heatmap, type HeatmapKind, type HeatmapOptions, type WaveformOptions, type SpectrumOptions } from './audio';
-export { trainingCurves, lineChart, type History, type LineSeries, type LineChartOptions, type TrainingCurvesOptions } from './training';
+export { trainingCurves, historySeries, lineChart, type History, type EpochHistory, type LineSeries, type LineChartOptions, type TrainingCurvesOptions } from './training';
 export { confusionMatrix, prCurve, barChart, table, type PRCurve, type ConfusionOptions, type BarOptions } from './evaluation';
 export { show, mimeBundle, describeFigure, resetShow, PLOTLY_MIME } from './show';
 export { saveFigure, renderStatic, type SavedFigure, type SaveOptions, type StaticFormat } from './save';

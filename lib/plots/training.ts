@@ -8,6 +8,33 @@ import { axis, baseLayout, type Figure, round4, title } from './types';
 /** Keras-style history: metric name → one value per epoch (`loss`, `val_loss`, `accuracy`, `val_accuracy`, `lr`, …). */
 export type History = Record<string, readonly number[]>;
 
+/** lib/train's history (one log object per epoch), accepted as is. */
+export interface EpochHistory {
+  /** One log per epoch with numeric fields (`loss`, `accuracy`, `valLoss`, `valAccuracy`, …). */
+  epochs: readonly object[];
+  bestEpoch?: number;
+}
+
+/** EpochLog field → Keras name; fields not listed (lr, seconds, samplesPerSecond, epoch) are not curves. */
+const EPOCH_FIELDS: Record<string, string> = {
+  loss: 'loss',
+  accuracy: 'accuracy',
+  valLoss: 'val_loss',
+  valAccuracy: 'val_accuracy',
+  valApMicro: 'val_ap_micro',
+  valApWeighted: 'val_ap_weighted',
+};
+
+/** Keras-style series from lib/train's per-epoch logs (fields missing in every epoch are left out). */
+export function historySeries(h: EpochHistory): History {
+  const out: Record<string, number[]> = {};
+  const logs = h.epochs as readonly Record<string, unknown>[];
+  for (const [field, name] of Object.entries(EPOCH_FIELDS)) {
+    if (logs.some((e) => typeof e[field] === 'number')) out[name] = logs.map((e) => (typeof e[field] === 'number' ? (e[field] as number) : NaN));
+  }
+  return out;
+}
+
 export interface TrainingCurvesOptions {
   title?: string;
   /** 1-based epoch to mark with a dashed line (seed 000 marks the early-stopping best epoch). */
@@ -26,10 +53,14 @@ const PRETTY: Record<string, string> = {
 
 /**
  * Two stacked panels over epochs 1…n: accuracy-like metrics on top (every key without "loss",
- * except `lr`), losses below, train and validation of one metric in the same panel. An empty
- * history is an error; a history with only losses draws only the loss panel.
+ * except `lr`), losses below, train and validation of one metric in the same panel. Takes a
+ * Keras-style record or lib/train's `History` (its `bestEpoch` is marked). An empty history is an
+ * error; a history with only losses draws only the loss panel.
  */
-export function trainingCurves(history: History, opts: TrainingCurvesOptions = {}): Figure {
+export function trainingCurves(h: History | EpochHistory, opts: TrainingCurvesOptions = {}): Figure {
+  const isEpochs = Array.isArray((h as EpochHistory).epochs) && typeof (h as EpochHistory).epochs[0] === 'object';
+  const history: History = isEpochs ? historySeries(h as EpochHistory) : (h as History);
+  if (isEpochs && opts.bestEpoch === undefined && (h as EpochHistory).bestEpoch !== undefined) opts = { ...opts, bestEpoch: (h as EpochHistory).bestEpoch };
   const keys = Object.keys(history).filter((k) => k !== 'lr' && history[k].length > 0);
   if (!keys.length) throw new Error('trainingCurves: the history has no metric with values');
   const lossKeys = keys.filter((k) => k.includes('loss'));
