@@ -194,14 +194,31 @@ export function chromaFromPowerFrames(P: Frames, sr: number, nFft: number, opts:
   const out = new Float32Array(nChroma * frames);
   const col = new Float64Array(nChroma);
   const norm = opts.norm === undefined ? Infinity : opts.norm;
+  // The filterbank transposed to [bins, nChroma], so each frame is one contiguous pass.
+  const fbT = new Float64Array(bins * nChroma);
+  for (let c = 0; c < nChroma; c++) for (let k = 0; k < bins; k++) fbT[k * nChroma + c] = fb.data[c * bins + k];
   for (let t = 0; t < frames; t++) {
     const o = t * bins;
-    for (let c = 0; c < nChroma; c++) {
-      let acc = 0;
-      const w = c * bins;
-      for (let k = 0; k < bins; k++) acc += fb.data[w + k] * data[o + k];
-      col[c] = f32(acc); // raw chroma is float32 in librosa
+    col.fill(0);
+    if (nChroma === 12) {
+      // the usual case, unrolled: twelve accumulators in registers
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0;
+      for (let k = 0, w = 0; k < bins; k++, w += 12) {
+        const v = data[o + k];
+        a0 += fbT[w] * v; a1 += fbT[w + 1] * v; a2 += fbT[w + 2] * v; a3 += fbT[w + 3] * v;
+        a4 += fbT[w + 4] * v; a5 += fbT[w + 5] * v; a6 += fbT[w + 6] * v; a7 += fbT[w + 7] * v;
+        a8 += fbT[w + 8] * v; a9 += fbT[w + 9] * v; a10 += fbT[w + 10] * v; a11 += fbT[w + 11] * v;
+      }
+      col[0] = a0; col[1] = a1; col[2] = a2; col[3] = a3; col[4] = a4; col[5] = a5;
+      col[6] = a6; col[7] = a7; col[8] = a8; col[9] = a9; col[10] = a10; col[11] = a11;
+    } else {
+      for (let k = 0; k < bins; k++) {
+        const v = data[o + k];
+        const w = k * nChroma;
+        for (let c = 0; c < nChroma; c++) col[c] += fbT[w + c] * v;
+      }
     }
+    for (let c = 0; c < nChroma; c++) col[c] = f32(col[c]); // raw chroma is float32 in librosa
     let L = 1;
     if (norm !== null) {
       L = 0;

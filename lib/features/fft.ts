@@ -212,15 +212,26 @@ export class RealFFT {
     }
     this.half!.butterflies(zr, zi);
     // Split Z = FFT(even + i·odd) into the spectra of the even and odd samples, then combine.
-    for (let k = 0; k <= m; k++) {
-      const a = zr[k === m ? 0 : k], b = zi[k === m ? 0 : k];
-      const c = zr[k === 0 ? 0 : m - k], d = zi[k === 0 ? 0 : m - k];
+    // k = 0 and k = m both pair Z[0] with itself: purely real outputs.
+    re[0] = zr[0] + zi[0];
+    im[0] = 0;
+    re[m] = zr[0] - zi[0];
+    im[m] = 0;
+    // Bins k and m − k read the same two values of Z: do both per iteration.
+    for (let k = 1, j = m - 1; k <= j; k++, j--) {
+      const a = zr[k], b = zi[k], c = zr[j], d = zi[j];
       const er = 0.5 * (a + c), ei = 0.5 * (b - d);
       const or = 0.5 * (b + d), oi = -0.5 * (a - c);
       re[k] = er + wr[k] * or - wi[k] * oi;
       im[k] = ei + wr[k] * oi + wi[k] * or;
+      if (j !== k) {
+        // Z[j] = (c, d), conj-partner Z[k]: even part conj(E), odd part (or, −oi)
+        re[j] = er + wr[j] * or + wi[j] * oi;
+        im[j] = -ei - wr[j] * oi + wi[j] * or;
+      }
     }
   }
+
 
   private forwardBluestein(x: Float64Array, re: Float64Array, im: Float64Array): void {
     const n = this.n, zr = this.zr, zi = this.zi, cr = this.chirpR!, ci = this.chirpI!, kr = this.kernR!, ki = this.kernI!;

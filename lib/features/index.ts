@@ -21,3 +21,5 @@ export * from './spectral';
 export * from './presets';
 export { realFFT, rfft, RealFFT } from './fft';
 export * from './npy';
+export * from './extractors';
+export { extractBatch, FeaturePool, type FeatureRef, type BatchOptions } from './batch';

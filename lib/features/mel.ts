@@ -4,7 +4,7 @@
  * Auditory Toolbox) and Slaney's area normalisation are librosa's defaults; HTK's scale
  * 2595·log10(1 + f/700) without normalisation is torchaudio's.
  */
-import { fftFrequencies, magnitudeFrames, matrixToFrames, powerFrames, type Frames, type StftOptions } from './stft';
+import { fftFrequencies, forEachFrame, frameCount, matrixToFrames, resolveStft, type Frames, type StftOptions } from './stft';
 import type { Matrix } from './matrix';
 
 // Slaney scale constants (librosa.core.convert.hz_to_mel).
@@ -137,10 +137,39 @@ export interface MelSpectrogramOptions extends StftOptions, Omit<MelOptions, 'nF
  */
 export function melspectrogram(y: Float32Array | null, opts: MelSpectrogramOptions = {}): Matrix {
   const sr = opts.sr ?? 22050;
-  const P = opts.S ? matrixToFrames(opts.S) : powerFrames(magnitudeFrames(need(y, 'melspectrogram'), opts), opts.power ?? 2);
   const nFft = opts.S ? 2 * (opts.S.rows - 1) : opts.nFft ?? 2048;
   const fb = melFilterbank({ sr, nFft, nMels: opts.nMels, fmin: opts.fmin, fmax: opts.fmax, htk: opts.htk, norm: opts.norm });
-  return applyFilterbank(fb, P);
+  if (opts.S) return applyFilterbank(fb, matrixToFrames(opts.S));
+  return melFromSignal(need(y, 'melspectrogram'), opts, fb, opts.power ?? 2);
+}
+
+/**
+ * fb · |STFT(y)|^power computed frame by frame, never holding the whole spectrogram (the batch
+ * path's hot loop). Magnitudes are rounded to float32 before the power, like librosa's complex64
+ * STFT and float32 np.abs(D) ** power. `[nMels, frames]`.
+ */
+export function melFromSignal(y: Float32Array, opts: StftOptions, fb: MelFilterbank, power = 2): Matrix {
+  const s = resolveStft(opts);
+  const bins = Math.floor(s.nFft / 2) + 1;
+  if (bins !== fb.cols) throw new Error(`melspectrogram: nFft ${s.nFft} gives ${bins} bins, filterbank expects ${fb.cols}`);
+  const frames = frameCount(y.length, s);
+  const out = new Float32Array(fb.rows * frames);
+  const P = new Float32Array(bins);
+  const { lo, hi, data: w, rows } = fb;
+  forEachFrame(y, s, (t, re, im) => {
+    for (let k = 0; k < bins; k++) {
+      const a = Math.fround(re[k]), b = Math.fround(im[k]);
+      const m = Math.fround(Math.sqrt(a * a + b * b));
+      P[k] = power === 2 ? m * m : power === 1 ? m : Math.pow(m, power);
+    }
+    for (let i = 0; i < rows; i++) {
+      let acc = 0;
+      const off = i * bins;
+      for (let k = lo[i]; k < hi[i]; k++) acc += w[off + k] * P[k];
+      out[i * frames + t] = acc;
+    }
+  });
+  return { data: out, rows, cols: frames };
 }
 
 export function need(y: Float32Array | null, fn: string): Float32Array {

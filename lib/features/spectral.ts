@@ -127,16 +127,40 @@ export function contrastFromFrames(mag: Frames, sr: number, nFft: number, opts: 
     if (k < nBands) hi -= 1; // sub_band drops its last bin
     const q = Math.max(1, rint(quantile * count));
     const n = hi - lo;
-    const buf = new Float32Array(n);
+    const take = Math.min(q, n);
+    // The q smallest and q largest values of the band (q is a handful): insertion into two short
+    // sorted lists instead of sorting the band; the sums, hence the means, are the same.
+    const small = new Float64Array(take), large = new Float64Array(take);
     for (let t = 0; t < frames; t++) {
-      buf.set(data.subarray(t * bins + lo, t * bins + hi));
-      buf.sort();
+      const o = t * bins;
+      let ns = 0, nl = 0;
+      for (let b = lo; b < hi; b++) {
+        const v = data[o + b];
+        if (ns < take || v < small[ns - 1]) {
+          let i = ns < take ? ns++ : ns - 1;
+          while (i > 0 && small[i - 1] > v) {
+            small[i] = small[i - 1];
+            i--;
+          }
+          small[i] = v;
+        }
+        if (nl < take || v > large[nl - 1]) {
+          let i = nl < take ? nl++ : nl - 1;
+          while (i > 0 && large[i - 1] < v) {
+            large[i] = large[i - 1];
+            i--;
+          }
+          large[i] = v;
+        }
+      }
       let sv = 0, sp = 0;
-      // np.mean of float32 values: a float32 result (exact enough: q is a handful of bins).
-      for (let i = 0; i < q && i < n; i++) sv += buf[i];
-      for (let i = Math.max(0, n - q); i < n; i++) sp += buf[i];
-      valley[k * frames + t] = Math.fround(sv / Math.min(q, n));
-      peak[k * frames + t] = Math.fround(sp / Math.min(q, n));
+      // np.mean of float32 values: a float32 result
+      for (let i = 0; i < take; i++) {
+        sv += small[i];
+        sp += large[i];
+      }
+      valley[k * frames + t] = Math.fround(sv / take);
+      peak[k * frames + t] = Math.fround(sp / take);
     }
   }
   const out = new Float32Array(rows * frames);

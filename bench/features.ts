@@ -1,0 +1,110 @@
+/**
+ * `npm run bench:features`: clips/s of our feature extraction against librosa (bench/features_librosa.py,
+ * librosa installed into .venv on demand) on the same 30-s, 22050-Hz clips, for MFCC-13 (n_fft 2048,
+ * hop 512), mel-128 in dB and seed 001's 33-feature set. Both sides start from samples in memory
+ * (decoding is not timed). Ours runs on a FeaturePool using every core (the dataset path); librosa runs
+ * as a user runs it, one Python process (numpy may thread its BLAS calls). Our single-thread figure is
+ * printed too. Ours and librosa alternate round by round so both see the same machine load; each side's
+ * best round counts. Ends with `min ratio ours/reference: R`.
+ *
+ * Options: --clips N (default 8), --rounds N (default 2), --features mfcc13,melDb128,features33,
+ * --threads N (worker threads; default: CPU cores), --json PATH.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ensurePythonPackages, runPythonJson } from './pyref';
+import { loadAudioSync } from '../lib/audio';
+import { FeaturePool, getExtractor, writeNpy } from '../lib/features';
+
+const SR = 22050;
+const CLIP = 30 * SR;
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
+}
+
+/** 30-s clips: the GTZAN sample tracks when ../shared/data is there, else deterministic synthetic music-like signals. */
+function clips(n: number): { clips: Float32Array[]; source: string } {
+  const dir = path.resolve(__dirname, '..', '..', 'shared', 'data', 'gtzan-sample', 'genres');
+  const out: Float32Array[] = [];
+  if (fs.existsSync(dir)) {
+    const files = fs.readdirSync(dir).sort().flatMap((g) => fs.readdirSync(path.join(dir, g)).sort().map((f) => path.join(dir, g, f)));
+    for (const f of files.slice(0, n)) {
+      const y = new Float32Array(CLIP);
+      y.set(loadAudioSync(f, { sr: SR }).y.subarray(0, CLIP));
+      out.push(y);
+    }
+    if (out.length === n) return { clips: out, source: 'GTZAN sample tracks (../shared/data)' };
+  }
+  out.length = 0;
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+  for (let c = 0; c < n; c++) {
+    const y = new Float32Array(CLIP);
+    const f0 = 110 * 2 ** (c / 12);
+    for (let i = 0; i < CLIP; i++) {
+      const t = i / SR;
+      y[i] = 0.3 * Math.sin(2 * Math.PI * f0 * t) + 0.2 * Math.sin(2 * Math.PI * 1.5 * f0 * t) * (1 + Math.sin(t)) + 0.05 * rand();
+    }
+    out.push(y);
+  }
+  return { clips: out, source: 'synthetic tones + noise (../shared/data not found)' };
+}
+
+async function main(): Promise<void> {
+  const n = Number(arg('clips', '8'));
+  const rounds = Number(arg('rounds', '2'));
+  const features = arg('features', 'mfcc13,melDb128,features33').split(',') as ('mfcc13' | 'melDb128' | 'features33')[];
+  const threads = Number(arg('threads', String(os.cpus().length)));
+  const jsonOut = arg('json', '');
+  ensurePythonPackages(['librosa']);
+  const { clips: data, source } = clips(n);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-features-'));
+  const npy = path.join(tmp, 'clips.npy');
+  const flat = new Float32Array(n * CLIP);
+  data.forEach((c, i) => flat.set(c, i * CLIP));
+  writeNpy(npy, flat, [n, CLIP]);
+  console.log(`[bench:features] ${n} clips × 30 s @ ${SR} Hz from ${source}; ${rounds} rounds; ours on ${threads} worker threads (${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)})`);
+
+  const pool = new FeaturePool({ concurrency: threads });
+  await pool.run(data.slice(0, threads).map((c) => c.subarray(0, SR * 2)), 'features33', { sr: SR }); // start-up, JIT warm-up
+  const best: Record<string, { ours: number; single: number; librosa: number }> = {};
+  for (const f of features) best[f] = { ours: 0, single: 0, librosa: 0 };
+  for (let r = 0; r < rounds; r++) {
+    for (const f of features) {
+      const t = process.hrtime.bigint();
+      await pool.run(data, f, { sr: SR });
+      const s = Number(process.hrtime.bigint() - t) / 1e9;
+      best[f].ours = Math.max(best[f].ours, n / s);
+      // single thread, in this thread: 2 clips are enough for the figure
+      const fn = getExtractor(f);
+      fn(data[0].subarray(0, SR), SR);
+      const t1 = process.hrtime.bigint();
+      for (const c of data.slice(0, 2)) fn(c, SR);
+      best[f].single = Math.max(best[f].single, 2 / (Number(process.hrtime.bigint() - t1) / 1e9));
+    }
+    const ref = runPythonJson<Record<string, number>>(path.join(__dirname, 'features_librosa.py'), [npy, String(SR), features.join(',')]);
+    for (const f of features) best[f].librosa = Math.max(best[f].librosa, ref[f]);
+    console.log(`[bench:features] round ${r + 1}/${rounds} done`);
+  }
+  await pool.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+
+  const LABEL: Record<string, string> = { mfcc13: 'MFCC-13 (n_fft 2048, hop 512)', melDb128: 'mel-128 power_to_db', features33: '33-feature set (seed 001)' };
+  let minRatio = Infinity;
+  for (const f of features) {
+    const b = best[f];
+    const ratio = b.ours / b.librosa;
+    minRatio = Math.min(minRatio, ratio);
+    console.log(`${LABEL[f].padEnd(32)} ours ${b.ours.toFixed(1).padStart(6)} clips/s (1 thread ${b.single.toFixed(1)})   librosa ${b.librosa.toFixed(1).padStart(6)} clips/s   ratio ${ratio.toFixed(2)}`);
+  }
+  if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ clips: n, source, threads, best }, null, 1));
+  console.log(`min ratio ours/reference: ${minRatio.toFixed(2)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+"""librosa reference for `npm run bench:features` (bench/features.ts): times each feature over the
+same 30-s clips (a float32 .npy [clips, samples] written by the TS side) and prints
+{"feature": clips_per_second, ...} as the last stdout line.
+
+Usage: features_librosa.py CLIPS.npy SR FEATURE[,FEATURE...]
+The feature definitions mirror lib/features/extractors.ts (mfcc13, melDb128, features33).
+"""
+import json
+import sys
+import time
+
+import librosa
+import numpy as np
+
+clips = np.load(sys.argv[1])
+sr = int(sys.argv[2])
+names = sys.argv[3].split(",")
+
+FEATURES = {
+    "mfcc13": lambda y: librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, n_fft=2048, hop_length=512),
+    "melDb128": lambda y: librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr, n_mels=128)),
+    # seed 001 GenreFeatureData: four separate librosa calls per track
+    "features33": lambda y: np.vstack([
+        librosa.feature.mfcc(y=y, sr=sr, hop_length=512, n_mfcc=13),
+        librosa.feature.spectral_centroid(y=y, sr=sr, hop_length=512),
+        librosa.feature.chroma_stft(y=y, sr=sr, hop_length=512),
+        librosa.feature.spectral_contrast(y=y, sr=sr, hop_length=512),
+    ]),
+}
+
+FEATURES["mfcc13"](clips[0][: sr])  # warm caches (filterbanks, numba JIT of piptrack etc.)
+FEATURES["features33"](clips[0][: sr * 2])
+out = {}
+for name in names:
+    f = FEATURES[name]
+    t = time.perf_counter()
+    for y in clips:
+        f(y)
+    out[name] = len(clips) / (time.perf_counter() - t)
+print(json.dumps(out))

@@ -1,0 +1,121 @@
+/**
+ * Dataset-scale feature extraction on all cores: a pool of worker threads, each running the
+ * whole file → samples → features pipeline for one clip at a time (no shared state, so the
+ * speed-up is the core count). Per-frame meyda measured 0.9 clips/s for 30-s MFCCs here; this path
+ * is typed-array FFTs end to end.
+ *
+ *   const mats = await extractBatch(files, 'mfcc13', { sr: 22050 });            // Matrix[] [13, frames]
+ *   const pool = new FeaturePool({ concurrency: 2 }); await pool.run(...); await pool.close();
+ */
+import * as os from 'os';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { AudioError, type AudioErrorReason } from '../audio/errors';
+import type { Matrix } from './matrix';
+import type { ExtractorName } from './extractors';
+
+/** A named extractor (see EXTRACTORS) or an exported `(y, sr) => Matrix` of a module file (absolute path). */
+export type FeatureRef = ExtractorName | { module: string; name: string };
+
+export interface BatchJob {
+  id: number;
+  feature: FeatureRef;
+  file?: string;
+  y?: Float32Array;
+  sr?: number | null;
+}
+
+export type BatchReply =
+  | { id: number; ok: true; data: Float32Array; rows: number; cols: number }
+  | { id: number; ok: false; error: string; reason?: string; file?: string };
+
+export interface BatchOptions {
+  /** Worker threads (default: the number of CPU cores). */
+  concurrency?: number;
+  /** Sample rate to load files at (default 22050; null keeps each file's rate); for arrays, their rate. */
+  sr?: number | null;
+  /** Called after each clip with (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The worker entry: the .ts source under ts-node (tests, tslab, bench) or compiled .js. */
+function workerSource(): string {
+  const ts = __filename.endsWith('.ts');
+  const entry = path.join(__dirname, ts ? 'batchWorker.ts' : 'batchWorker.js');
+  if (!ts) return `require(${JSON.stringify(entry)});`;
+  const project = path.resolve(__dirname, '..', '..', 'tsconfig.json');
+  return `require('ts-node').register({ transpileOnly: true, project: ${JSON.stringify(project)} }); require(${JSON.stringify(entry)});`;
+}
+
+/** A reusable pool of feature workers. */
+export class FeaturePool {
+  readonly concurrency: number;
+  private readonly workers: Worker[] = [];
+  private nextId = 0;
+
+  constructor(opts: { concurrency?: number } = {}) {
+    this.concurrency = Math.max(1, opts.concurrency ?? os.cpus().length);
+    const src = workerSource();
+    for (let i = 0; i < this.concurrency; i++) {
+      const w = new Worker(src, { eval: true });
+      this.workers.push(w);
+    }
+  }
+
+  /**
+   * Runs `feature` over every input (a file path, or samples `[n]` at `opts.sr`) and resolves to the
+   * matrices in input order. A bad file rejects with its AudioError (file and reason kept).
+   */
+  async run(inputs: (string | Float32Array)[], feature: FeatureRef, opts: Omit<BatchOptions, 'concurrency'> = {}): Promise<Matrix[]> {
+    const out: Matrix[] = new Array(inputs.length);
+    let next = 0, done = 0;
+    const sr = opts.sr === undefined ? 22050 : opts.sr;
+    const runOn = (w: Worker): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        const step = () => {
+          if (next >= inputs.length) return resolve();
+          const index = next++;
+          const input = inputs[index];
+          const id = this.nextId++;
+          const onMsg = (r: BatchReply) => {
+            if (r.id !== id) return;
+            w.off('message', onMsg);
+            w.off('error', onErr);
+            if (!r.ok) {
+              const e = r.reason && r.file ? new AudioError(r.file, r.reason as AudioErrorReason, r.error.replace(/^[^:]*: /, '')) : new Error(`${typeof input === 'string' ? input : `clip ${index}`}: ${r.error}`);
+              return reject(e);
+            }
+            out[index] = { data: r.data, rows: r.rows, cols: r.cols };
+            opts.onProgress?.(++done, inputs.length);
+            step();
+          };
+          const onErr = (e: Error) => reject(e);
+          w.on('message', onMsg);
+          w.on('error', onErr);
+          const job: BatchJob = typeof input === 'string' ? { id, feature, file: input, sr } : { id, feature, y: input, sr: sr ?? 22050 };
+          w.postMessage(job);
+        };
+        step();
+      });
+    await Promise.all(this.workers.map(runOn));
+    return out;
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * Extracts `feature` from every file (or sample array) on `concurrency` worker threads
+ * (default: all cores). Resolves to one Matrix per input, in order.
+ */
+export async function extractBatch(inputs: (string | Float32Array)[], feature: FeatureRef, opts: BatchOptions = {}): Promise<Matrix[]> {
+  const pool = new FeaturePool({ concurrency: Math.min(opts.concurrency ?? os.cpus().length, Math.max(1, inputs.length)) });
+  try {
+    return await pool.run(inputs, feature, opts);
+  } finally {
+    await pool.close();
+  }
+}

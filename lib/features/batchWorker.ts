@@ -1,0 +1,50 @@
+/**
+ * Worker-thread side of extractBatch: receives jobs (a file to load or samples), runs the named
+ * extractor (or an exported function of a module) and posts the Matrix back, transferring its buffer.
+ */
+import { parentPort } from 'worker_threads';
+import { loadAudio } from '../audio';
+import { getExtractor, type Extractor } from './extractors';
+import type { BatchJob, BatchReply, FeatureRef } from './batch';
+
+const cache = new Map<string, Extractor>();
+
+function resolve(ref: FeatureRef): Extractor {
+  const key = typeof ref === 'string' ? ref : `${ref.module}#${ref.name}`;
+  let f = cache.get(key);
+  if (!f) {
+    if (typeof ref === 'string') f = getExtractor(ref);
+    else {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const mod = require(ref.module) as Record<string, unknown>;
+      const g = mod[ref.name];
+      if (typeof g !== 'function') throw new Error(`${ref.module} has no exported function '${ref.name}'`);
+      f = g as Extractor;
+    }
+    cache.set(key, f);
+  }
+  return f;
+}
+
+parentPort!.on('message', async (job: BatchJob) => {
+  let reply: BatchReply;
+  try {
+    const f = resolve(job.feature);
+    let y: Float32Array, sr: number;
+    if (job.file !== undefined) {
+      const a = await loadAudio(job.file, { sr: job.sr });
+      y = a.y;
+      sr = a.sr;
+    } else {
+      y = job.y!;
+      sr = job.sr ?? 22050;
+    }
+    const m = f(y, sr);
+    reply = { id: job.id, ok: true, data: m.data, rows: m.rows, cols: m.cols };
+    parentPort!.postMessage(reply, [m.data.buffer as ArrayBuffer]);
+  } catch (e) {
+    const err = e as Error & { reason?: string; file?: string };
+    reply = { id: job.id, ok: false, error: err.message, reason: err.reason, file: err.file };
+    parentPort!.postMessage(reply);
+  }
+});
