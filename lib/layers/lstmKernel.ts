@@ -18,8 +18,109 @@ import { RawOps } from './tfRaw';
 import { dims, unstackTime } from './timeSteps';
 
 /**
+ * Backward pass of the LSTM from BlockLSTMV2's saved gates, batched where the math allows.
+ * Given the gates, the backward recurrence is linear in (dh, dc), so each step is 7 raw ops:
+ *   dh  = dy_t + dh_next                 dcs = dc_next + dh∘K_t            (K = o∘(1 − co²))
+ *   dA  = [dcs, dcs, dcs, dh]∘P_t        (P = [c̃∘i(1−i), c_{t−1}∘f(1−f), i∘(1−c̃²), co∘o(1−o)])
+ *   dh_next = dA·Uᵀ                      dc_next = dcs∘f_t
+ * and every weight/input gradient is one matmul over all T·B rows after the loop (dW = Xᵀ·dA,
+ * dU = H_prevᵀ·dA, dx = dA·Wᵀ). TF's `BlockLSTMGradV2` instead accumulates dW += [x,h]ᵀ·dA and
+ * computes [dx, dh] = dA·[W;U]ᵀ at every step (4× the per-step flops, small-K matmuls): measured
+ * here 3.7× its forward time at 3×LSTM(256), batch 50 (see README, bench:rnn).
+ */
+function lstmBackwardBatched(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: number): TF.Tensor[] {
+  const g = new RawOps();
+  const [sx, sh0, sc0, sw, , si, scs, sf, so, sci, sco, sh] = g.ids(saved);
+  const [idy] = g.ids([dy]);
+  const [, B, F] = saved[0].shape as number[];
+  const owned: number[] = [];
+  const keep = (id: number): number => (owned.push(id), id);
+  try {
+    const one = keep(g.b.createTensor([], g.b.TF_FLOAT, Float32Array.from([1])));
+    /** [s_{-1}, s_0 … s_{T-2}] from the initial state [B, H] and the sequence [T, B, H]. */
+    const shifted = (first: number, seq: number): number => {
+      const f = keep(g.reshape(first, [1, B, H]));
+      if (T === 1) return f;
+      const [head, tail] = g.splitV(seq, [T - 1, 1], 0);
+      owned.push(head, tail);
+      return keep(g.concat([f, head], 0).id);
+    };
+    const cprev = shifted(sc0, scs);
+    const hprev = shifted(sh0, sh);
+    const sigd = (s: number) => keep(g.mul(s, keep(g.sub(one, s)))); // σ' = s(1 − s)
+    const tanhd = (t: number) => keep(g.sub(one, keep(g.mul(t, t)))); // tanh' = 1 − t²
+    const K = keep(g.mul(so, tanhd(sco)));
+    const P = keep(
+      g.concat([keep(g.mul(sci, sigd(si))), keep(g.mul(cprev, sigd(sf))), keep(g.mul(si, tanhd(sci))), keep(g.mul(sco, sigd(so)))], 2).id,
+    ); // [T, B, 4H], gate order i, f, c, o
+    const [wx, u] = g.splitV(sw, [F, H], 0);
+    owned.push(wx, u);
+    const PT = g.unpack(P, T);
+    const KT = g.unpack(K, T);
+    const fT = g.unpack(sf, T);
+    const dyT = g.unpack(idy, T);
+    owned.push(...PT, ...KT, ...fT, ...dyT);
+    const dAs: number[] = new Array(T);
+    let dhNext = -1;
+    let dcNext = -1;
+    for (let t = T - 1; t >= 0; t--) {
+      const dh = dhNext < 0 ? dyT[t] : keep(g.add(dyT[t], dhNext));
+      const dhK = keep(g.mul(dh, KT[t]));
+      const dcs = dcNext < 0 ? dhK : keep(g.add(dcNext, dhK));
+      const dA = keep(g.mul(keep(g.concat([dcs, dcs, dcs, dh], 1).id), PT[t]));
+      dhNext = keep(g.matMul(dA, u, false, true));
+      dcNext = keep(g.mul(dcs, fT[t]));
+      dAs[t] = dA;
+    }
+    const dA2 = keep(g.reshape(keep(g.pack(dAs, 0).id), [T * B, 4 * H]));
+    const dWx = keep(g.matMul(keep(g.reshape(sx, [T * B, F])), dA2, true, false));
+    const dU = keep(g.matMul(keep(g.reshape(hprev, [T * B, H])), dA2, true, false));
+    const dw = g.concat([dWx, dU], 0);
+    const db = g.sum(dA2, [0]);
+    const dx = g.reshape(keep(g.matMul(dA2, wx, false, true)), [T, B, F]);
+    const dh0 = g.run('Identity', [g.tFloat], [dhNext])[0];
+    const dc0 = g.run('Identity', [g.tFloat], [dcNext])[0];
+    return [g.toTensor({ id: dx, shape: [T, B, F] }), g.toTensor(dh0), g.toTensor(dc0), g.toTensor(dw), g.toTensor({ id: db, shape: [4 * H] })];
+  } finally {
+    g.free(...new Set(owned));
+    g.dispose();
+  }
+}
+
+/** TF's own backward, `BlockLSTMGradV2` (kept for comparison: `setLstmBackward('blockGrad')`). */
+function lstmBackwardBlockGrad(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: number): TF.Tensor[] {
+  const g = new RawOps();
+  const seq = g.int64Scalar(T);
+  const zH = g.b.createTensor([H], g.b.TF_FLOAT, new Float32Array(H));
+  const [sx, sh0, sc0, sw, sb, si, scs, sf, so, sci, sco, sh] = g.ids(saved);
+  const [idy] = g.ids([dy]);
+  // Only h has an upstream gradient (cell states are not layer outputs): cs_grad = 0.
+  const csGrad = g.run1('ZerosLike', [g.tFloat], [sh]);
+  try {
+    const r = g.run(
+      'BlockLSTMGradV2',
+      [g.bool('use_peephole', false), g.tFloat],
+      [seq, sx, sc0, sh0, sw, zH, zH, zH, sb, si, scs, sf, so, sci, sco, sh, csGrad, idy],
+      8,
+    );
+    // outputs: x_grad, cs_prev_grad, h_prev_grad, w_grad, wci_grad, wcf_grad, wco_grad, b_grad
+    g.free(r[4].id, r[5].id, r[6].id);
+    return [g.toTensor(r[0]), g.toTensor(r[2]), g.toTensor(r[1]), g.toTensor(r[3]), g.toTensor(r[7])];
+  } finally {
+    g.free(seq, zH, csGrad);
+    g.dispose();
+  }
+}
+
+let lstmBackward: 'batched' | 'blockGrad' = 'batched';
+/** Chooses the fused LSTM's backward pass (default `batched`; `blockGrad` is TF's BlockLSTMGradV2). */
+export function setLstmBackward(which: 'batched' | 'blockGrad'): void {
+  lstmBackward = which;
+}
+
+/**
  * Fused native LSTM: TF's `BlockLSTMV2` runs the whole sequence in one op (the per-step matmul and
- * gate math are C++), `BlockLSTMGradV2` the whole backward pass; wrapped in `tf.customGrad` so it
+ * gate math are C++); the backward is `lstmBackwardBatched`; wrapped in `tf.customGrad` so it
  * trains inside tfjs models. Native backends only (see `nativeOpsAvailable()`).
  *
  * @param x [T, B, F] time-major input
@@ -49,33 +150,8 @@ export const lstmBlockFused = tf.customGrad(((x: TF.Tensor, h0: TF.Tensor, c0: T
     ops.dispose();
   }
   save([x, h0, c0, w, b, ...outs]);
-  const value = outs[6];
-  return {
-    value,
-    gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
-      const g = new RawOps();
-      const seq = g.int64Scalar(T);
-      const zH = g.b.createTensor([H], g.b.TF_FLOAT, new Float32Array(H));
-      const [sx, sh0, sc0, sw, sb, si, scs, sf, so, sci, sco, sh] = g.ids(saved);
-      const [idy] = g.ids([dy]);
-      // Only h has an upstream gradient (cell states are not layer outputs): cs_grad = 0.
-      const csGrad = g.run1('ZerosLike', [g.tFloat], [sh]);
-      try {
-        const r = g.run(
-          'BlockLSTMGradV2',
-          [g.bool('use_peephole', false), g.tFloat],
-          [seq, sx, sc0, sh0, sw, zH, zH, zH, sb, si, scs, sf, so, sci, sco, sh, csGrad, idy],
-          8,
-        );
-        // outputs: x_grad, cs_prev_grad, h_prev_grad, w_grad, wci_grad, wcf_grad, wco_grad, b_grad
-        g.free(r[4].id, r[5].id, r[6].id);
-        return [g.toTensor(r[0]), g.toTensor(r[2]), g.toTensor(r[1]), g.toTensor(r[3]), g.toTensor(r[7])];
-      } finally {
-        g.free(seq, zH, csGrad);
-        g.dispose();
-      }
-    },
-  };
+  const backward = lstmBackward === 'batched' ? lstmBackwardBatched : lstmBackwardBlockGrad;
+  return { value: outs[6], gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => backward(dy, saved, T, H) };
 }) as never) as unknown as (x: TF.Tensor, h0: TF.Tensor, c0: TF.Tensor, w: TF.Tensor, b: TF.Tensor) => TF.Tensor3D;
 
 /**
