@@ -372,7 +372,7 @@ function consoleProgress(kind: 'gtzan' | 'fma'): NonNullable<GenerateOptions['on
   let last = 0;
   return (done, total, what) => {
     const now = Date.now();
-    if (done === total || now - last > 2000) {
+    if (done === total || now - last > 5000) {
       last = now;
       console.log(`[genre-lab] generating the ${kind === 'gtzan' ? 'GTZAN' : 'FMA'}-shaped set (once): ${done}/${total} ${path.basename(what)}`);
     }
