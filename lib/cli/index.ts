@@ -16,6 +16,8 @@ export interface Command {
 const COMMANDS: Record<string, () => Command> = {
   run: () => require('./run').command,
   data: () => require('./data').command,
+  train: () => require('./train').command,
+  list: () => require('./list').command,
 };
 
 export function commandNames(): string[] {

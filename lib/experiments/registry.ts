@@ -228,7 +228,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     output: 'logits',
     build: (s, c, o) => trackCnn({ inputShape: s as [number, number, number], numClasses: c, ...o }),
     profiles: {
-      smoke: { epochs: 2, batchSize: 16, optimizer: torchAdam(1e-3), maxTracksPerClass: 2 },
+      smoke: { epochs: 2, batchSize: 16, optimizer: torchAdam(1e-3), maxTracksPerClass: 3 },
       full: { epochs: 10, batchSize: 128, optimizer: torchAdam(1e-3) },
     },
     notes: [
