@@ -39,6 +39,8 @@ export interface RunOptions {
   outDir?: string;
   /** Default: the experiment's seed. */
   seed?: number;
+  /** Feature cache root (default data/cache). */
+  cacheDir?: string;
   onEpoch?: (log: EpochLog) => void | Promise<void>;
   /** Progress lines (default console.log); false silences them. */
   verbose?: boolean | ((line: string) => void);
@@ -128,6 +130,7 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
       return { data, shape: [pieces.length, ...pieces[0].shape] };
     },
     onProgress: opts.verbose === false ? false : undefined,
+    dir: opts.cacheDir,
   });
   const skipped: PreparedData['skipped'] = cache.problems.map((p) => ({ track: p.file, reason: p.message }));
   if (skipped.length) log(`[${id}] skipped ${skipped.length} unreadable track(s): ${skipped.map((s) => s.track).join(', ')}`);

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { TF } from '../lib/backend';
+import { tf } from '../lib/backend';
+import { EXPERIMENTS, featureRows, getExperiment, layoutExample, runExperiment } from '../lib/experiments';
+import { generateGtzan } from '../lib/datasets/generate';
+import { loadModel, withSeed } from '../lib/train';
+import { command as trainCommand } from '../lib/cli/train';
+
+test('the full profiles carry the seeds\' settings', () => {
+  const full = (id: string) => getExperiment(id).profiles.full;
+  for (const [id, epochs] of [['lecture-mlp', 50], ['lecture-mlp-regularised', 100], ['lecture-cnn', 30], ['lecture-lstm', 30]] as const) {
+    assert.equal(full(id).epochs, epochs, id);
+    assert.equal(full(id).batchSize, 32, id);
+    assert.equal(full(id).optimizer.learningRate, 1e-4, id);
+  }
+  const s0 = full('seed000-lstm');
+  assert.deepEqual([s0.epochs, s0.batchSize, s0.optimizer.learningRate, s0.clipNorm, s0.earlyStopping?.patience, s0.earlyStopping?.monitor], [200, 50, 1e-3, 1, 20, 'valLoss']);
+  const s1 = full('seed001-lstm');
+  assert.deepEqual([s1.epochs, s1.batchSize, s1.optimizer.learningRate], [400, 35, 1e-3]);
+  assert.deepEqual(s1.scheduler, { kind: 'plateau', monitor: 'valAccuracy', mode: 'max', patience: 10, factor: 0.1 });
+  assert.deepEqual(getExperiment('seed001-lstm').classes?.length, 8);
+  for (const id of ['seed002-gru', 'seed002-transformer']) {
+    const s2 = full(id);
+    assert.equal(s2.optimizer.learningRate, 1e-5);
+    assert.deepEqual(s2.crop, { min: 128, max: 256 });
+    assert.equal(s2.ttaCrops, 16);
+    assert.equal(s2.scheduler?.kind === 'plateau' && s2.scheduler.patience, 20);
+    assert.equal(s2.scheduler?.kind === 'plateau' && s2.scheduler.minLr, 1e-7);
+  }
+  const s4 = full('seed004-cnn');
+  assert.deepEqual([s4.epochs, s4.batchSize, s4.optimizer.learningRate], [10, 128, 1e-3]);
+  assert.equal(new Set(EXPERIMENTS.map((e) => e.id)).size, EXPERIMENTS.length);
+});
+
+test('every experiment\'s network accepts the examples its features produce', () => {
+  for (const cfg of EXPERIMENTS) {
+    const rows = featureRows(cfg.features);
+    const frames = cfg.frames ?? 40;
+    const ex = layoutExample({ data: new Float32Array(rows * frames), rows, cols: frames }, cfg.layout, cfg.frames);
+    const inputShape = cfg.frames === null ? [null, rows] : ex.shape;
+    const classes = 5;
+    // smoke-profile networks: the same builders, small enough to build quickly
+    const model = withSeed(1, () => cfg.build(inputShape, classes, cfg.profiles.smoke.model ?? {}));
+    assert.deepEqual((model.inputs[0].shape as (number | null)[]).slice(1), inputShape, `${cfg.id} input`);
+    const y = tf.tidy(() => (model.predict(tf.zeros([2, ...ex.shape])) as TF.Tensor).shape);
+    assert.deepEqual(y, [2, classes], `${cfg.id} output`);
+    model.dispose();
+  }
+});
+
+test('runExperiment: generated data → features → fit → metrics.json, history.json and a model that reloads; same seed → same run', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lab-exp-'));
+  try {
+    generateGtzan({ out: tmp, tracksPerGenre: 3, durationS: 2, onProgress: () => {} });
+    const run = (out: string) =>
+      runExperiment('seed004-cnn-code', { profile: 'smoke', dataDir: path.join(tmp, 'gtzan'), outDir: path.join(tmp, out), cacheDir: path.join(tmp, 'cache'), verbose: false });
+    const a = await run('a');
+    const metrics = JSON.parse(fs.readFileSync(path.join(tmp, 'a', 'metrics.json'), 'utf8'));
+    assert.equal(metrics.experiment, 'seed004-cnn-code');
+    assert.equal(metrics.split, 'track');
+    assert.equal(metrics.seed, 42);
+    assert.match(metrics.backend.line, /tfjs backend/);
+    assert.ok(metrics.accuracy >= 0 && metrics.accuracy <= 1);
+    assert.equal(metrics.confusion.length, 10);
+    assert.equal(metrics.report.classes.length, 10);
+    assert.deepEqual(metrics.counts.examples, { train: 10, val: 10, test: 10 });
+    assert.ok(metrics.wallSeconds > 0);
+    const history = JSON.parse(fs.readFileSync(path.join(tmp, 'a', 'history.json'), 'utf8'));
+    assert.equal(history.epochs.length, 3);
+
+    const { model, meta } = await loadModel(path.join(tmp, 'a', 'model'));
+    assert.deepEqual(meta.inputShape, [20, 111, 1]);
+    assert.equal(meta.classNames[0], 'blues');
+    assert.equal((meta.features as { kind: string }).kind, 'torch-mfcc-logmel');
+    const x = tf.randomNormal([3, 20, 111, 1], 0, 1, 'float32', 5);
+    assert.deepEqual(Array.from((model.predict(x) as TF.Tensor).dataSync()), Array.from((a.model.predict(x) as TF.Tensor).dataSync()));
+
+    const b = await run('b');
+    assert.deepEqual(b.history.epochs.map((e) => [e.loss, e.valLoss]), a.history.epochs.map((e) => [e.loss, e.valLoss]));
+    assert.equal(b.metrics.accuracy, a.metrics.accuracy);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('genre-lab train rejects bad arguments with usage (exit 2)', async () => {
+  const err = console.error;
+  const lines: string[] = [];
+  console.error = (s: string) => lines.push(s);
+  try {
+    assert.equal(await trainCommand.run([]), 2);
+    assert.equal(await trainCommand.run(['no-such-experiment']), 2);
+    assert.equal(await trainCommand.run(['lecture-mlp', '--profile', 'huge']), 2);
+    assert.equal(await trainCommand.run(['lecture-mlp', '--split', 'artist']), 2);
+    assert.equal(await trainCommand.run(['lecture-mlp', '--bogus', '1']), 2);
+  } finally {
+    console.error = err;
+  }
+  assert.match(lines.join('\n'), /unknown experiment 'no-such-experiment'/);
+  assert.match(lines.join('\n'), /--profile must be smoke or full/);
+});
