@@ -56,9 +56,9 @@ for (const f of fixtures.files) {
     assert.equal(y22.y.length, ref22.length, 'resampled length = ceil(n · 22050 / sr) like librosa');
     if (f.sr === 22050) assert.ok(maxAbsDiff(y22.y, ref22) <= 1e-6);
     else {
-      // Different filters (ours: Kaiser-windowed sinc; librosa 0.11: soxr_hq): close, not equal.
+      // Different filters (ours: Kaiser-windowed sinc fitted to soxr_hq's response): close, not equal.
       const e = relRms(y22.y, ref22, 200, ref22.length - 200);
-      assert.ok(e < 2e-3, `resampled ${f.sr} → 22050: relative RMS difference to soxr_hq ${e}`);
+      assert.ok(e < 1e-5, `resampled ${f.sr} → 22050: relative RMS difference to soxr_hq ${e}`);
     }
     if (f.file.endsWith('.wav')) assert.deepEqual(loadAudioSync(file).y, y22.y);
   });
@@ -103,8 +103,8 @@ test('resample agrees with librosa.resample (soxr_hq) on white noise below 0.85 
     const ref = readNpy(path.join(GOLDEN, c.resample!.file)).data;
     const ours = resample(y, c.sr, to);
     assert.equal(ours.length, ref.length);
-    // Compare spectra away from the ends (edge handling differs): the two filters differ in their
-    // transition bands (ours from 0.948 of the lower Nyquist, soxr_hq's earlier), not below.
+    // Compare spectra away from the ends (edge handling differs): our filter is fitted to soxr_hq's
+    // transition band (0.94–1.0 of the lower Nyquist); below 0.85 the two should be the same signal.
     const s = 300, n = ref.length - s;
     const d = rfft(Float32Array.from(ours.subarray(s, n), (v, i) => v - ref[s + i]));
     const R = rfft(ref.subarray(s, n));
@@ -115,7 +115,7 @@ test('resample agrees with librosa.resample (soxr_hq) on white noise below 0.85 
       er += R.re[k] ** 2 + R.im[k] ** 2;
     }
     const db = 10 * Math.log10(ed / er);
-    assert.ok(db < -60, `${c.sr} → ${to}: in-band difference ${db.toFixed(1)} dB`);
+    assert.ok(db < -70, `${c.sr} → ${to}: in-band difference ${db.toFixed(1)} dB`);
   }
 });
 
@@ -226,7 +226,7 @@ for (const d of decodes) {
       if (sr === d.srNative) assert.ok(maxAbsDiff(ours, ref) <= 1e-6);
       else {
         const e = relRms(ours, ref, 1, ref.length - 1);
-        assert.ok(e < 2e-2, `${d.srNative} → ${sr}: relative RMS difference to librosa (soxr_hq) ${e}`);
+        assert.ok(e < 5e-3, `${d.srNative} → ${sr}: relative RMS difference to librosa (soxr_hq) ${e}`);
       }
     };
     await check(d.sr, d.length, d.every997);
