@@ -16,6 +16,8 @@ export interface Command {
 const COMMANDS: Record<string, () => Command> = {
   run: () => require('./run').command,
   data: () => require('./data').command,
+  predict: () => require('./predict').command,
+  features: () => require('./features').command,
   train: () => require('./train').command,
   list: () => require('./list').command,
 };
