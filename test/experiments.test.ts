@@ -82,6 +82,16 @@ test('runExperiment: generated data → features → fit → metrics.json, histo
     const b = await run('b');
     assert.deepEqual(b.history.epochs.map((e) => [e.loss, e.valLoss]), a.history.epochs.map((e) => [e.loss, e.valLoss]));
     assert.equal(b.metrics.accuracy, a.metrics.accuracy);
+
+    // the same run streamed from the cached .npy files: same examples, same validation/test sets
+    const c = await runExperiment('seed004-cnn-code', { profile: 'smoke', dataDir: path.join(tmp, 'gtzan'), outDir: path.join(tmp, 'c'), cacheDir: path.join(tmp, 'cache'), verbose: false, stream: true });
+    assert.deepEqual(c.metrics.counts, a.metrics.counts);
+    assert.equal(c.history.epochs.length, 3);
+    assert.ok(c.history.epochs.every((e) => Number.isFinite(e.loss) && e.valLoss !== undefined));
+    await assert.rejects(
+      runExperiment('lecture-mlp', { profile: 'smoke', dataDir: path.join(tmp, 'gtzan'), outDir: path.join(tmp, 'd'), cacheDir: path.join(tmp, 'cache'), verbose: false, stream: true }),
+      /streaming needs every example of a track on one side/,
+    );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -118,6 +118,23 @@ test('early stopping stops after `patience` bad epochs and restores the best epo
   assert.ok(Math.abs(now - best) < 1e-5, `restored weights score ${now}, best epoch scored ${best}`);
 });
 
+test('fit consumes an asynchronous batch source (how the feature cache streams)', async () => {
+  const data = blobs(32, 1);
+  const sync = arrayBatches(data, { batchSize: 8 });
+  const source = (epoch: number) =>
+    (async function* () {
+      for (const b of sync(epoch)) {
+        await new Promise((r) => setImmediate(r));
+        yield b;
+      }
+    })();
+  const model = withSeed(3, tinyMlp);
+  const h = await fit(model, { epochs: 4, train: source, validation: source, output: 'softmax', optimizer: { name: 'adam', learningRate: 0.05 }, verbose: false });
+  assert.equal(h.epochs.length, 4);
+  assert.ok(h.epochs[3].loss < h.epochs[0].loss, `loss ${h.epochs[0].loss} → ${h.epochs[3].loss}`);
+  assert.ok(h.epochs[3].valAccuracy! > 0.9);
+});
+
 test('same seed and backend → identical training run; another seed → a different one', async () => {
   const run = (seed: number) =>
     withSeed(seed, async () => {

@@ -5,19 +5,19 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { backendInfo, describeBackend, type TF } from '../backend';
+import { backendInfo, describeBackend, tf, type TF } from '../backend';
 import { ensureGenerated } from '../datasets/generate';
 import { loadGtzan } from '../datasets/gtzan';
 import { loadFma, multiLabelTarget, type FmaDataset, type FmaTrack } from '../datasets/fma';
 import type { Track } from '../datasets/types';
-import { cacheFeatures, readCached } from '../datasets/cache';
+import { cacheFeatures, cachedBatches, readCached, type CachedBatch } from '../datasets/cache';
 import { faultFilteredSplit, randomSplit, stratifiedGroupSplit, type Split } from '../datasets/splits';
 import { resultsDir } from '../paths';
 import { classificationReport, confusionMatrix, argmaxRows, type ClassificationReport } from '../metrics/classification';
 import { multilabelAveragePrecision } from '../metrics/average_precision';
 import { predictWithTta } from '../metrics/tta';
 import { countParams } from '../models/summary';
-import { arrayBatches, centreCropBatches, cropBatches, type ArrayDataset, type BatchSource, type SequenceSet } from '../train/data';
+import { arrayBatches, centreCropBatches, cropBatches, type ArrayDataset, type Batch, type BatchSource, type SequenceSet } from '../train/data';
 import { predictBatches } from '../train/evaluate';
 import { fit } from '../train/fit';
 import type { EpochLog, History } from '../train/history';
@@ -41,15 +41,23 @@ export interface RunOptions {
   seed?: number;
   /** Feature cache root (default data/cache). */
   cacheDir?: string;
+  /**
+   * Stream batches from the cached .npy files instead of holding the set in memory (at most one
+   * shuffle buffer of tracks is loaded). Needs a track-level split (every row of a track on one
+   * side: `track` or `fault-filtered`) and a fixed-shape single-label experiment.
+   */
+  stream?: boolean;
   onEpoch?: (log: EpochLog) => void | Promise<void>;
   /** Progress lines (default console.log); false silences them. */
   verbose?: boolean | ((line: string) => void);
 }
 
-/** One example: which track it came from and its numbers in model layout. */
+/** One example: its track, and where its numbers sit in the feature cache (entry, row). */
 interface Example {
   track: number;
-  data: Float32Array;
+  entry: number;
+  row: number;
+  /** One example's shape in model layout. */
   shape: number[];
 }
 
@@ -136,13 +144,18 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   if (skipped.length) log(`[${id}] skipped ${skipped.length} unreadable track(s): ${skipped.map((s) => s.track).join(', ')}`);
   const trackIndex = new Map(tracks.map((t, i) => [t, i] as const));
   const examples: Example[] = [];
-  for (const entry of cache.entries) {
-    const arr = readCached(entry);
-    const [n, ...shape] = arr.shape;
-    const per = shape.reduce((a, b) => a * b, 1);
-    for (let k = 0; k < n; k++) examples.push({ track: trackIndex.get(entry.track)!, data: arr.data.subarray(k * per, (k + 1) * per), shape });
-  }
+  cache.entries.forEach((entry, ei) => {
+    const [n, ...shape] = entry.shape;
+    for (let row = 0; row < n; row++) examples.push({ track: trackIndex.get(entry.track)!, entry: ei, row, shape });
+  });
   if (!examples.length) throw new Error(`${dataDir}: no readable tracks for experiment ${id}`);
+  const loaded = new Map<number, Float32Array>();
+  const dataOf = (e: Example): Float32Array => {
+    let a = loaded.get(e.entry);
+    if (!a) loaded.set(e.entry, (a = readCached(cache.entries[e.entry]).data));
+    const per = e.shape.reduce((x, y) => x * y, 1);
+    return a.subarray(e.row * per, (e.row + 1) * per);
+  };
 
   // Assign every example to train / val / test (lib/datasets/splits).
   const so = { testSize: cfg.fractions.test, valSize: cfg.fractions.val, seed };
@@ -172,10 +185,27 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   const counts = { tracks: tracks.length - skipped.length, examples: { train: sets.train.length, val: pick('val').length, test: sets.test.length } };
   const base = { config: cfg, profile, split, seed, dataDir, classNames: classes, counts, skipped, validationFrom } as const;
 
+  if (opts.stream) {
+    if (cfg.frames === null || multi) throw new Error(`${id}: streaming from the cache supports fixed-shape single-label experiments`);
+    const entryPart = new Array<Part | null | undefined>(cache.entries.length);
+    examples.forEach((e, i) => {
+      const prev = entryPart[e.entry];
+      if (prev !== undefined && prev !== parts[i]) throw new Error(`${id}: streaming needs every example of a track on one side; the ${split} split cuts ${tracks[e.track].id} (use --split track)`);
+      entryPart[e.entry] = parts[i];
+    });
+    const stream = (p: Part, shuffle: boolean): BatchSource => {
+      const idx = cache.entries.map((_, ei) => ei).filter((ei) => entryPart[ei] === p);
+      const entries = idx.map((ei) => cache.entries[ei]);
+      const labels = idx.map((ei) => classes.indexOf(cache.entries[ei].track.genre));
+      return (epoch) => oneHotBatches(cachedBatches(entries, { batchSize: settings.batchSize, rows: true, shuffle, seed, epoch, labels, dropLast: shuffle && settings.dropLast }), numClasses);
+    };
+    return { ...base, inputShape: examples[0].shape, train: stream('train', true), validation: stream(validationFrom, false), test: stream('test', false) };
+  }
+
   if (cfg.frames === null) {
     const nFeatures = featureRows(cfg.features);
     const seqs = (list: Example[]): SequenceSet => ({
-      sequences: list.map((e) => e.data),
+      sequences: list.map(dataOf),
       nFeatures,
       targets: concatRows(list.map(targetRow), numClasses),
       outputs: numClasses,
@@ -193,7 +223,7 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   }
   const shape = examples[0].shape;
   const arrays = (list: Example[]): ArrayDataset => ({
-    x: concatRows(list.map((e) => e.data), list[0].data.length),
+    x: concatRows(list.map(dataOf), shape.reduce((a, b) => a * b, 1)),
     shape,
     targets: concatRows(list.map(targetRow), numClasses),
     numClasses,
@@ -205,6 +235,15 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
     validation: arrayBatches(arrays(sets.val), { batchSize: settings.batchSize }),
     test: arrayBatches(arrays(sets.test), { batchSize: settings.batchSize }),
   };
+}
+
+/** Cached batches (class index per example) → {x, y one-hot} tensors for `fit`. */
+async function* oneHotBatches(batches: AsyncGenerator<CachedBatch>, numClasses: number): AsyncGenerator<Batch> {
+  for await (const b of batches) {
+    const y = new Float32Array(b.size * numClasses);
+    for (let i = 0; i < b.size; i++) y[i * numClasses + b.labels![i]] = 1;
+    yield { x: tf.tensor(b.x, [b.size, ...b.shape]), y: tf.tensor2d(y, [b.size, numClasses]) };
+  }
 }
 
 function concatRows(rows: Float32Array[], width: number): Float32Array {
