@@ -23,3 +23,4 @@ export { realFFT, rfft, RealFFT } from './fft';
 export * from './npy';
 export * from './extractors';
 export { extractBatch, FeaturePool, type FeatureRef, type BatchOptions } from './batch';
+export { meydaFrames, type MeydaOptions, type MeydaFrames } from './meyda';
