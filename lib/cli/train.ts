@@ -1,7 +1,7 @@
 import type { Command } from './index';
 
 const USAGE = [
-  'Usage: genre-lab train <experiment> [--data DIR] [--profile smoke|full] [--split seed|track|fault-filtered] [--out DIR] [--seed N]',
+  'Usage: genre-lab train <experiment> [--data DIR] [--profile smoke|full] [--split seed|track|fault-filtered] [--out DIR] [--seed N] [--stream]',
   '',
   'Trains one experiment (genre-lab list names them) without a notebook: dataset → features (feature',
   'cache) → model → fit → test metrics, and writes results/<experiment>/ (or --out): model/ with',
@@ -13,6 +13,8 @@ const USAGE = [
   "  --split S       seed (the seed's own split), track (leakage-free), fault-filtered (real GTZAN only)",
   '  --out DIR       output folder, default results/<experiment>',
   "  --seed N        override the experiment's seed",
+  '  --stream        stream batches from the feature cache instead of holding the set in memory',
+  '                  (needs a track-level split: --split track or fault-filtered)',
 ].join('\n');
 
 function parse(argv: string[]): { id?: string; opts: Record<string, string> } {
@@ -20,7 +22,8 @@ function parse(argv: string[]): { id?: string; opts: Record<string, string> } {
   let id: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a.startsWith('--')) {
+    if (a === '--stream') opts.stream = 'true';
+    else if (a.startsWith('--')) {
       const [k, inline] = a.slice(2).split('=', 2);
       const v = inline ?? argv[++i];
       if (v === undefined || v.startsWith('--')) throw new Error(`option --${k} needs a value`);
@@ -44,7 +47,7 @@ export const command: Command = {
       return 2;
     }
     const { id, opts } = parsed;
-    const known = ['data', 'profile', 'split', 'out', 'seed'];
+    const known = ['data', 'profile', 'split', 'out', 'seed', 'stream'];
     const unknown = Object.keys(opts).filter((k) => !known.includes(k));
     if (!id || unknown.length) {
       console.error(`genre-lab train: ${!id ? 'name an experiment' : `unknown option --${unknown[0]}`}\n\n${USAGE}`);
@@ -71,7 +74,7 @@ export const command: Command = {
       return 2;
     }
     try {
-      await runExperiment(id, { profile, split: split as 'seed' | 'track' | 'fault-filtered' | undefined, dataDir: opts.data, outDir: opts.out, seed });
+      await runExperiment(id, { profile, split: split as 'seed' | 'track' | 'fault-filtered' | undefined, dataDir: opts.data, outDir: opts.out, seed, stream: opts.stream === 'true' });
     } catch (e) {
       console.error(`genre-lab train ${id}: ${(e as Error).message}`);
       return 1;
