@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadAudio } from '../audio';
+import { loadAudio } from '../audio/index';
 import { readCsvFrame, type DataFrame } from './frames';
 import type { Dataset, Problem, Track } from './types';
 

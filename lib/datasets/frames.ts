@@ -4,6 +4,9 @@
  * TF's C++ INFO lines) and code paths that never read a CSV never pay for TensorFlow.
  */
 import type * as Danfo from 'danfojs-node';
+// Type-only: keeps backend.ts in the compiled program (tslab only emits files the cell's imports
+// reach) without loading TensorFlow until a CSV is read.
+import type * as Backend from '../backend';
 
 export type DataFrame = Danfo.DataFrame;
 
@@ -11,7 +14,7 @@ let danfo: typeof Danfo | null = null;
 
 export function loadDanfo(): typeof Danfo {
   if (!danfo) {
-    require('../backend');
+    require('../backend') as typeof Backend; // selects and configures the TensorFlow backend
     danfo = require('danfojs-node') as typeof Danfo;
   }
   return danfo;

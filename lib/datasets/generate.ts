@@ -21,6 +21,7 @@ import { renderClip, type Style } from './synth';
 import { BORROWABLE, borrow, FMA_SUB_STYLES, FMA_TOP_STYLES, GTZAN_STYLES, type FmaSubStyle } from './styles';
 import { GTZAN_GENRES } from './gtzan';
 import { fmaAudioPath } from './fma';
+import type * as Mp3Encode from './mp3encode'; // type-only: see encodeMp3Lazy
 import { writeCsv } from './csv';
 
 /** Where `ensureGenerated()` puts the sets: `data/generated/{gtzan,fma}`. */
@@ -252,7 +253,7 @@ export function generateFma(options: GenerateOptions = {}): GeneratedManifest {
 
 function encodeMp3Lazy(y: Float32Array, sr: number, kbps: number): Uint8Array {
   // Loaded on first use: the GTZAN-only path never pays for evaluating LAME.
-  return (require('./mp3encode') as typeof import('./mp3encode')).encodeMp3(y, sr, kbps);
+  return (require('./mp3encode') as typeof Mp3Encode).encodeMp3(y, sr, kbps);
 }
 
 function applySub(style: Style, s: FmaSubStyle): Style {

@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadAudio } from '../audio';
+import { loadAudio } from '../audio/index';
 import type { Dataset, Problem, Track } from './types';
 import { readCsvFrame, type DataFrame } from './frames';
 

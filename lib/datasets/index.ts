@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { AudioError } from '../audio';
+import { AudioError } from '../audio/index';
 import { DATA_DIR } from '../paths';
 import { ensureGenerated, type GenerateOptions } from './generate';
 import { detectGtzanLayout } from './gtzan';

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { AudioError } from '../audio';
+import { AudioError } from '../audio/index';
 import type { Problem, Track } from './types';
 
 /** Turns anything thrown while reading a track into a Problem (an AudioError keeps its reason). */

@@ -3,7 +3,7 @@
  * fixed class list, and the problems found while indexing or validating. GTZAN (real or
  * generated) and FMA (real or generated) all produce this, through one code path each.
  */
-import type { AudioErrorReason, Loaded, LoadOptions } from '../audio';
+import type { AudioErrorReason, Loaded, LoadOptions } from '../audio/index';
 
 export interface Track {
   /** Unique within the dataset: 'blues.00007' (GTZAN), '2' (FMA track_id). */
