@@ -1,0 +1,279 @@
+/**
+ * A loaded model that predicts genres for audio files: decode (lib/audio), cut into the windows
+ * training examples covered, compute the model's own features (lib/experiments/features.ts, the
+ * code training used, from meta.json's settings), predict every window, average (seed 002's
+ * test-time augmentation, lib/metrics/tta.ts), rank.
+ */
+import * as path from 'path';
+import { tf, type TF } from '../backend';
+import { AudioError, loadAudio, resampledLength, type AudioErrorReason } from '../audio';
+import { extractFeatures, layoutExample } from '../experiments/features';
+import { averagePredictions } from '../metrics/tta';
+import { loadModel } from '../train/checkpoint';
+import { toProbabilities } from '../train/losses';
+// The fused LSTM/GRU layers every recurrent model is built from must be registered before
+// tf.loadLayersModel meets them (lib/train/checkpoint.ts registers only the Transformer's).
+import '../layers/fusedRecurrent';
+import { ModelSettingsError, readPredictSpec, type PredictSpec } from './spec';
+import { peak, planWindows, readWindow, trainingWindow, type WindowShape } from './windows';
+
+/**
+ * A window whose peak is below −80 dBFS is silence: librosa calls frames more than 80 dB under
+ * the peak silent (`top_db=80` of librosa.effects.split / trim); 16-bit dither sits near −90 dBFS.
+ */
+export const SILENCE_PEAK = 1e-4;
+
+/** Default cap on the audio analysed per file: a 10-minute file is judged from 120 s spread over it. */
+export const DEFAULT_MAX_SECONDS = 120;
+
+/** Windows sent to the model at once (bounds memory for the 128 × 1293 whole-track CNN inputs). */
+const BATCH = 16;
+
+/**
+ * Shorter than this is not a clip but a click: refused rather than padded. 50 ms is under any
+ * seed's analysis frame (2048 samples at 22050 Hz = 93 ms), so anything the features can look at
+ * at all (e.g. a 0.1-s clip) is still predicted, with a warning about the padding.
+ */
+export const MIN_SECONDS = 0.05;
+
+export type PredictFailReason = AudioErrorReason | 'silent' | 'too-short' | 'features';
+
+/** A file that cannot be predicted: names the file and says why. */
+export class PredictError extends Error {
+  readonly file: string;
+  readonly reason: PredictFailReason;
+  constructor(file: string, reason: PredictFailReason, detail: string) {
+    super(`${path.basename(file)}: ${detail}`);
+    this.name = 'PredictError';
+    this.file = file;
+    this.reason = reason;
+  }
+}
+
+export interface GenreScore {
+  genre: string;
+  /** Softmax probability (single-label) or the genre's own sigmoid probability (multi-label). */
+  probability: number;
+}
+
+export interface Prediction {
+  /** The path as given. */
+  file: string;
+  ok: true;
+  /** The `top` most probable genres, most probable first. */
+  top: GenreScore[];
+  /** Every genre's probability, in the model's class order. */
+  probabilities: Record<string, number>;
+  /** True for sigmoid (FMA multi-label) models: probabilities are independent and need not sum to 1. */
+  multiLabel: boolean;
+  /** The file's own length, rate and channel count. */
+  durationS: number;
+  sampleRate: number;
+  channels: number;
+  /** Windows whose predictions were averaged (crops, for variable-length models). */
+  windows: number;
+  /** Seconds of audio those windows cover, overlaps counted once per window. */
+  analysedS: number;
+  /** Sensible-answer notes: padding, capped windows, silent windows skipped. */
+  warnings: string[];
+}
+
+export interface PredictionFailure {
+  file: string;
+  ok: false;
+  reason: PredictFailReason;
+  /** One line naming the file and the problem. */
+  error: string;
+}
+
+export type PredictResult = Prediction | PredictionFailure;
+
+export interface PredictOptions {
+  /** Genres to list per file (default 5; 0 or Infinity for all). */
+  top?: number;
+  /** Cap on seconds of audio analysed per file (default 120), spread evenly over a long file. */
+  maxSeconds?: number;
+}
+
+/** What the model expects, for display. */
+export interface ModelInfo {
+  dir: string;
+  experiment: string;
+  output: PredictSpec['output'];
+  multiLabel: boolean;
+  classNames: string[];
+  inputShape: (number | null)[];
+  featureKind: string;
+  sampleRate: number;
+  /** One training example's audio window and the step between windows, in seconds (variable-length models: the clip). */
+  windowS: number;
+  strideS: number;
+  assumed: string[];
+}
+
+const fmtS = (s: number) => `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`;
+
+export class Predictor {
+  readonly dir: string;
+  readonly spec: PredictSpec;
+  readonly model: TF.LayersModel;
+  readonly window: WindowShape;
+
+  private constructor(dir: string, spec: PredictSpec, model: TF.LayersModel) {
+    this.dir = dir;
+    this.spec = spec;
+    this.model = model;
+    this.window = trainingWindow(spec.cut, spec.features.sampleRate, spec.clipSeconds);
+  }
+
+  /** Reads and checks meta.json (refusing unknown settings) before loading the network. */
+  static async load(dir: string): Promise<Predictor> {
+    const spec = readPredictSpec(dir);
+    let model: TF.LayersModel;
+    try {
+      ({ model } = await loadModel(dir));
+    } catch (e) {
+      throw new ModelSettingsError(dir, `cannot load the network: ${(e as Error).message.split('\n')[0]}`);
+    }
+    const got = model.inputs[0].shape.slice(1);
+    if (JSON.stringify(got) !== JSON.stringify(spec.inputShape))
+      throw new ModelSettingsError(dir, `the network reads inputs of shape ${JSON.stringify(got)} but meta.json says ${JSON.stringify(spec.inputShape)}`);
+    const units = model.outputs[0].shape[model.outputs[0].shape.length - 1];
+    if (units !== spec.classNames.length)
+      throw new ModelSettingsError(dir, `the network has ${units} outputs but meta.json names ${spec.classNames.length} classes`);
+    return new Predictor(dir, spec, model);
+  }
+
+  get info(): ModelInfo {
+    const s = this.spec, sr = s.features.sampleRate;
+    return {
+      dir: this.dir, experiment: s.experiment, output: s.output, multiLabel: s.multiLabel, classNames: s.classNames,
+      inputShape: s.inputShape, featureKind: s.features.kind, sampleRate: sr,
+      windowS: this.window.length / sr, strideS: this.window.stride / sr, assumed: s.assumed,
+    };
+  }
+
+  /** Predicts one file; bad input throws PredictError naming the file. */
+  async predict(file: string, opts: PredictOptions = {}): Promise<Prediction> {
+    const s = this.spec;
+    const sr = s.features.sampleRate;
+    let audio;
+    try {
+      audio = await loadAudio(file, { sr: null, mono: true });
+    } catch (e) {
+      if (e instanceof AudioError) throw new PredictError(file, e.reason, e.message.slice(e.message.indexOf(': ') + 2));
+      throw e;
+    }
+    const { y, sr: srIn, channels } = audio;
+    const durationS = y.length / srIn;
+    if (!y.length) throw new PredictError(file, 'empty', 'no audio samples in the file');
+    if (durationS < MIN_SECONDS)
+      throw new PredictError(file, 'too-short', `only ${y.length} sample${y.length === 1 ? '' : 's'} (${(durationS * 1000).toFixed(1)} ms) of audio: too short to classify (at least ${MIN_SECONDS * 1000} ms needed)`);
+    const p = peak(y);
+    if (p < SILENCE_PEAK)
+      throw new PredictError(file, 'silent', `silent (${fmtS(durationS)}, peak ${p === 0 ? '−∞' : (20 * Math.log10(p)).toFixed(1)} dBFS, below −80 dBFS): there is no music to classify`);
+
+    const warnings: string[] = [];
+    const n = resampledLength(y.length, srIn, sr);
+    const maxSeconds = opts.maxSeconds ?? DEFAULT_MAX_SECONDS;
+    if (!(maxSeconds > 0)) throw new Error(`predict: maxSeconds must be > 0, got ${maxSeconds}`);
+    const plan = planWindows(n, this.window, (maxSeconds * sr) / this.window.length);
+    const winS = this.window.length / sr;
+    if (plan.padded) {
+      warnings.push(s.frames === null
+        ? `${fmtS(durationS)} is shorter than the ${fmtS(winS)} clips the model was trained on; predicted on what there is`
+        : `${fmtS(durationS)} is shorter than the model's ${fmtS(winS)} window; padded with silence to fill it${durationS < winS / 2 ? ` (the padding is ${Math.round(100 * (1 - durationS / winS))}% of the window: the prediction says more about silence than about this clip)` : ''}`);
+    }
+    if (plan.total > plan.starts.length)
+      warnings.push(`long file (${fmtS(durationS)}): ${plan.starts.length} of its ${plan.total} windows of ${fmtS(winS)} analysed, spread evenly (maxSeconds ${maxSeconds})`);
+
+    const preds: Float32Array[] = [];
+    let silentWindows = 0;
+    let analysed = 0;
+    // Batches of equally shaped examples.
+    let batch: Float32Array[] = [];
+    let batchShape: number[] = [];
+    const flush = () => {
+      if (!batch.length) return;
+      preds.push(...this.predictBatch(batch, batchShape));
+      batch = [];
+    };
+    const add = (data: Float32Array, shape: number[]) => {
+      if (batch.length && (batch.length >= BATCH || shape.join() !== batchShape.join())) flush();
+      for (let i = 0; i < data.length; i++)
+        if (!Number.isFinite(data[i])) throw new PredictError(file, 'features', `the ${s.features.kind} features of this audio are not finite numbers (NaN/Infinity)`);
+      batch.push(data);
+      batchShape = shape;
+    };
+
+    for (const start of plan.starts) {
+      const len = s.frames === null ? Math.min(this.window.length, n - start) : this.window.length;
+      const sig = readWindow(y, srIn, sr, start, len);
+      if (peak(sig) < SILENCE_PEAK) {
+        silentWindows++;
+        continue;
+      }
+      analysed += Math.min(len, n - start) / sr;
+      const m = extractFeatures(sig, s.features);
+      if (s.frames !== null) {
+        const ex = layoutExample(m, s.layout, s.frames);
+        add(ex.data, ex.shape);
+        continue;
+      }
+      // Variable-length models (seed 002): features of the whole clip (its ref=max dB scale
+      // spans the clip, as in training), then consecutive crops of the longest training crop.
+      const seq = layoutExample(m, 'time-major', null);
+      const [T, F] = seq.shape;
+      const crop = Math.min(s.crop!.max, T);
+      for (const c of planWindows(T, { length: crop, stride: crop }).starts) add(seq.data.slice(c * F, (c + crop) * F), [crop, F]);
+    }
+    flush();
+    if (!preds.length)
+      throw new PredictError(file, 'silent', `every analysed window is silent (below −80 dBFS) in ${fmtS(durationS)} of audio: there is no music to classify`);
+    if (silentWindows) warnings.push(`${silentWindows} silent window(s) skipped`);
+
+    const mean = averagePredictions(preds);
+    const probabilities: Record<string, number> = {};
+    s.classNames.forEach((c, i) => (probabilities[c] = mean[i]));
+    const k = opts.top === undefined ? 5 : opts.top <= 0 ? s.classNames.length : Math.min(opts.top, s.classNames.length);
+    if (!Number.isInteger(k) && k !== s.classNames.length) throw new Error(`predict: top must be a whole number, got ${opts.top}`);
+    const top = s.classNames
+      .map((genre, i) => ({ genre, probability: mean[i] }))
+      .sort((a, b) => b.probability - a.probability)
+      .slice(0, k);
+    return {
+      file, ok: true, top, probabilities, multiLabel: s.multiLabel, durationS, sampleRate: srIn, channels,
+      windows: preds.length, analysedS: analysed, warnings,
+    };
+  }
+
+  /** Predicts every file; a bad file becomes a PredictionFailure and the others go on. */
+  async predictMany(files: string[], opts: PredictOptions = {}): Promise<PredictResult[]> {
+    const out: PredictResult[] = [];
+    for (const file of files) {
+      try {
+        out.push(await this.predict(file, opts));
+      } catch (e) {
+        if (!(e instanceof PredictError)) throw e;
+        out.push({ file, ok: false, reason: e.reason, error: e.message });
+      }
+    }
+    return out;
+  }
+
+  /** Probabilities [classes] for each example of one equally shaped batch. */
+  private predictBatch(examples: Float32Array[], shape: number[]): Float32Array[] {
+    const per = examples[0].length;
+    const x = new Float32Array(examples.length * per);
+    examples.forEach((e, i) => x.set(e, i * per));
+    const probs = tf.tidy(() => toProbabilities(this.model.predict(tf.tensor(x, [examples.length, ...shape])) as TF.Tensor, this.spec.output));
+    const v = probs.dataSync() as Float32Array;
+    probs.dispose();
+    const C = this.spec.classNames.length;
+    return examples.map((_, i) => Float32Array.from(v.subarray(i * C, (i + 1) * C)));
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
