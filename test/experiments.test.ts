@@ -8,6 +8,7 @@ import { tf } from '../lib/backend';
 import { EXPERIMENTS, featureRows, getExperiment, layoutExample, runExperiment } from '../lib/experiments';
 import { generateGtzan } from '../lib/datasets/generate';
 import { loadModel, withSeed } from '../lib/train';
+import { readNpy } from '../lib/features/npy';
 import { command as trainCommand } from '../lib/cli/train';
 
 test('the full profiles carry the seeds\' settings', () => {
@@ -69,6 +70,11 @@ test('runExperiment: generated data → features → fit → metrics.json, histo
     assert.equal(metrics.report.classes.length, 10);
     assert.deepEqual(metrics.counts.examples, { train: 10, val: 10, test: 10 });
     assert.ok(metrics.wallSeconds > 0);
+    const scores = readNpy(path.join(tmp, 'a', 'test_scores.npy'));
+    assert.deepEqual(scores.shape, [10, 10]);
+    assert.ok(Math.abs(scores.data.subarray(0, 10).reduce((x, y) => x + y, 0) - 1) < 1e-5, 'softmax probabilities sum to 1');
+    assert.deepEqual(readNpy(path.join(tmp, 'a', 'test_targets.npy')).shape, [10, 10]);
+    assert.equal(metrics.predictions, undefined);
     const history = JSON.parse(fs.readFileSync(path.join(tmp, 'a', 'history.json'), 'utf8'));
     assert.equal(history.epochs.length, 3);
 

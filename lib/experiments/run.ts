@@ -23,6 +23,7 @@ import { fit } from '../train/fit';
 import type { EpochLog, History } from '../train/history';
 import { mulberry32, withSeed } from '../train/random';
 import { saveModel } from '../train/checkpoint';
+import { writeNpy } from '../features/npy';
 import { cutTrack, extractFeatures, featureRows, layoutExample } from './features';
 import { getExperiment } from './registry';
 import type { ExperimentConfig, Profile, SplitKind, TrainSettings } from './types';
@@ -278,6 +279,8 @@ export function trainModel(model: TF.LayersModel, data: PreparedData, opts: Pick
 }
 
 export interface Scores {
+  /** Test predictions: row-major [examples, classes] probabilities and targets (saved as .npy). */
+  predictions?: { scores: Float32Array; targets: Float32Array; n: number };
   /** Single-label. */
   accuracy?: number;
   report?: ClassificationReport;
@@ -298,12 +301,13 @@ export async function scoreModel(model: TF.LayersModel, data: PreparedData): Pro
     const yTrue = argmaxRows(pred.targets, C);
     const yPred = argmaxRows(pred.scores, C);
     const report = classificationReport(yTrue, yPred, data.classNames);
-    return { accuracy: report.accuracy, report, confusion: confusionMatrix(yTrue, yPred, C), testLoss: pred.loss };
+    return { accuracy: report.accuracy, report, confusion: confusionMatrix(yTrue, yPred, C), testLoss: pred.loss, predictions: pred };
   }
   const ap = multilabelAveragePrecision(pred.targets, pred.scores, C);
   const scores: Scores = {
     ap: { micro: ap.micro, macro: ap.macro, weighted: ap.weighted, perClass: Object.fromEntries(data.classNames.map((c, i) => [c, ap.perClass[i]])) },
     testLoss: pred.loss,
+    predictions: pred,
   };
   const s = data.config.profiles[data.profile];
   if (s.ttaCrops && data.testSequences) {
@@ -326,7 +330,10 @@ export interface ExperimentResult {
   model: TF.LayersModel;
 }
 
-/** Writes model/ (+ meta.json), metrics.json and history.json under `outDir`. */
+/**
+ * Writes model/ (+ meta.json), metrics.json, history.json, and the test predictions as
+ * test_scores.npy / test_targets.npy ([examples, classes], np.load-able) for PR curves and plots.
+ */
 export async function saveRun(outDir: string, model: TF.LayersModel, data: PreparedData, history: History, scores: Scores, wallSeconds: number): Promise<Record<string, unknown>> {
   const cfg = data.config;
   const s = cfg.profiles[data.profile];
@@ -340,6 +347,12 @@ export async function saveRun(outDir: string, model: TF.LayersModel, data: Prepa
     experiment: cfg.id, model: model.name, output: cfg.output, inputShape: data.inputShape, classNames: data.classNames,
     features: { ...cfg.features, cut: cfg.cut, layout: cfg.layout, frames: cfg.frames, crop: s.crop ?? null }, training,
   });
+  const { predictions, ...scored } = scores;
+  if (predictions) {
+    const C = data.classNames.length;
+    writeNpy(path.join(outDir, 'test_scores.npy'), predictions.scores, [predictions.n, C]);
+    writeNpy(path.join(outDir, 'test_targets.npy'), predictions.targets, [predictions.n, C]);
+  }
   const metrics = {
     experiment: cfg.id,
     title: cfg.title,
@@ -354,7 +367,7 @@ export async function saveRun(outDir: string, model: TF.LayersModel, data: Prepa
     validationFrom: data.validationFrom,
     skipped: data.skipped,
     params: countParams(model),
-    ...scores,
+    ...scored,
     history: { epochsRun: history.epochs.length, bestEpoch: history.bestEpoch ?? null, stoppedEarly: history.stoppedEarly, restoredBest: history.restoredBest },
     wallSeconds,
     notes: cfg.notes,

@@ -25,7 +25,10 @@ export interface EarlyStoppingSpec {
   patience: number;
   /** Improvement smaller than this does not count (default 0: any strict improvement). */
   minDelta?: number;
-  /** Reset the weights to the best epoch's at the end (default true; seed 000 reloads model.pt). */
+  /**
+   * Reset the weights to the best epoch's at the end, stopped early or not (default true; seed 000
+   * reloads its model.pt on stopping, seed 002 evaluates its best ModelCheckpoint).
+   */
   restoreBestWeights?: boolean;
 }
 
@@ -87,9 +90,7 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
     throw new Error('fit: early stopping or the scheduler watch a validation metric but no validation source was given');
   const log = opts.verbose === false ? () => {} : typeof opts.verbose === 'function' ? opts.verbose : (l: string) => console.log(l);
 
-  let optimizer = 'name' in opts.optimizer && typeof (opts.optimizer as OptimizerSpec).name === 'string' && 'learningRate' in opts.optimizer
-    ? makeOptimizer(opts.optimizer as OptimizerSpec)
-    : (opts.optimizer as TF.Optimizer);
+  let optimizer = opts.optimizer instanceof tf.Optimizer ? opts.optimizer : makeOptimizer(opts.optimizer);
   if (opts.clipNorm) optimizer = withGradientClipping(optimizer, opts.clipNorm);
   const baseLoss = opts.loss ?? defaultLoss(output);
   const l2 = opts.l2 ?? 0;
