@@ -11,6 +11,7 @@ import { tf, type TF } from '../lib/backend';
 import { ROOT } from '../lib/paths';
 import { bidirectional, gru, lstm, FusedGRU, FusedLSTM, type RnnImplementation } from '../lib/layers/recurrent';
 import { nativeOpsAvailable } from '../lib/layers/tfRaw';
+import { setLstmBackward, type LstmBackward } from '../lib/layers/lstmKernel';
 
 type Nested = number | Nested[];
 interface Golden {
@@ -69,9 +70,14 @@ function weightsFromTorch(g: Golden, src: Record<string, Nested>): TF.Tensor[] {
   return out;
 }
 
+const variants: [RnnImplementation, LstmBackward][] = impls.flatMap((i): [RnnImplementation, LstmBackward][] =>
+  i === 'fused' ? [['fused', 'batched'], ['fused', 'blockGrad']] : [[i, 'auto']],
+);
 for (const kind of ['lstm', 'gru'] as const) {
-  for (const implementation of impls) {
-    test(`${kind} (${implementation}) equals PyTorch: outputs and all gradients, 2 layers, bidirectional, initial state`, () => {
+  for (const [implementation, backward] of kind === 'lstm' ? variants : impls.map((i): [RnnImplementation, LstmBackward] => [i, 'auto'])) {
+    test(`${kind} (${implementation}${backward !== 'auto' ? `, ${backward} backward` : ''}) equals PyTorch: outputs and all gradients, 2 layers, bidirectional, initial state`, (t) => {
+      setLstmBackward(backward);
+      t.after(() => setLstmBackward('auto'));
       const g = goldens[kind];
       const args = { units: g.units, numLayers: g.numLayers, bidirectional: true, returnSequences: true, implementation };
       const layer = kind === 'lstm' ? new FusedLSTM(args) : new FusedGRU(args);

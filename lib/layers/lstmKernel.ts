@@ -112,9 +112,15 @@ function lstmBackwardBlockGrad(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: 
   }
 }
 
-let lstmBackward: 'batched' | 'blockGrad' = 'batched';
-/** Chooses the fused LSTM's backward pass (default `batched`; `blockGrad` is TF's BlockLSTMGradV2). */
-export function setLstmBackward(which: 'batched' | 'blockGrad'): void {
+export type LstmBackward = 'auto' | 'batched' | 'blockGrad';
+let lstmBackward: LstmBackward = 'auto';
+/**
+ * Chooses the fused LSTM's backward pass. `auto` (default): TF's single-op `BlockLSTMGradV2` below
+ * 128 units, where 7 ops per step cost more in dispatch than its per-step weight-gradient matmuls
+ * (measured here, LSTM(64), batch 32, 130 steps: 60–116 ms vs 150–220 ms fwd+bwd on 1 thread, loaded
+ * machine), the batched pass from 128 units (LSTM(256), batch 50: 730–1170 ms vs 1550–1850 ms).
+ */
+export function setLstmBackward(which: LstmBackward): void {
   lstmBackward = which;
 }
 
@@ -150,7 +156,8 @@ export const lstmBlockFused = tf.customGrad(((x: TF.Tensor, h0: TF.Tensor, c0: T
     ops.dispose();
   }
   save([x, h0, c0, w, b, ...outs]);
-  const backward = lstmBackward === 'batched' ? lstmBackwardBatched : lstmBackwardBlockGrad;
+  const batched = lstmBackward === 'batched' || (lstmBackward === 'auto' && H >= 128);
+  const backward = batched ? lstmBackwardBatched : lstmBackwardBlockGrad;
   return { value: outs[6], gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => backward(dy, saved, T, H) };
 }) as never) as unknown as (x: TF.Tensor, h0: TF.Tensor, c0: TF.Tensor, w: TF.Tensor, b: TF.Tensor) => TF.Tensor3D;
 
