@@ -7,6 +7,7 @@
  *   const mats = await extractBatch(files, 'mfcc13', { sr: 22050 });            // Matrix[] [13, frames]
  *   const pool = new FeaturePool({ concurrency: 2 }); await pool.run(...); await pool.close();
  */
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
@@ -38,13 +39,17 @@ export interface BatchOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** The worker entry: the .ts source under ts-node (tests, tslab, bench) or compiled .js. */
+/**
+ * The worker entry: compiled batchWorker.js when it exists, else the .ts source under ts-node
+ * (tests, bench, the CLI, and tslab, whose in-memory compilation gives this module a .js
+ * __filename although only the .ts file is on disk).
+ */
 function workerSource(): string {
-  const ts = __filename.endsWith('.ts');
-  const entry = path.join(__dirname, ts ? 'batchWorker.ts' : 'batchWorker.js');
-  if (!ts) return `require(${JSON.stringify(entry)});`;
+  const js = path.join(__dirname, 'batchWorker.js');
+  if (fs.existsSync(js)) return `require(${JSON.stringify(js)});`;
+  const ts = path.join(__dirname, 'batchWorker.ts');
   const project = path.resolve(__dirname, '..', '..', 'tsconfig.json');
-  return `require('ts-node').register({ transpileOnly: true, project: ${JSON.stringify(project)} }); require(${JSON.stringify(entry)});`;
+  return `require('ts-node').register({ transpileOnly: true, project: ${JSON.stringify(project)} }); require(${JSON.stringify(ts)});`;
 }
 
 /** A reusable pool of feature workers. */

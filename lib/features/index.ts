@@ -9,7 +9,7 @@
  * About meyda (a dependency used by the lecture notebooks for per-frame descriptors): its
  * numbers are NOT librosa's. Meyda's MFCC uses its own mel scale 1125·ln(1 + f/700), unnormalised
  * triangles over N/2 bins of a non-centred, symmetric-Hann frame, bands as ln(Σ + 1) instead of
- * 10·log10 power, and an unnormalised DCT; its spectralCentroid is in bins, not Hz. See meyda.ts.
+ * 10·log10 power, and an unnormalised DCT; its spectralCentroid is in bins, not Hz. See meydaFrames.ts.
  */
 export * from './matrix';
 export * from './stft';
@@ -23,4 +23,4 @@ export { realFFT, rfft, RealFFT } from './fft';
 export * from './npy';
 export * from './extractors';
 export { extractBatch, FeaturePool, type FeatureRef, type BatchOptions } from './batch';
-export { meydaFrames, type MeydaOptions, type MeydaFrames } from './meyda';
+export { meydaFrames, type MeydaOptions, type MeydaFrames } from './meydaFrames';

@@ -16,6 +16,7 @@
  * - spectralCentroid is in bins, not Hz (× sr / bufferSize for Hz); zcr is a count of sign changes
  *   per frame, not a rate; rms is of the (unwindowed) frame.
  */
+// (This file is not named meyda.ts: tslab resolves require('meyda') from a lib file called meyda.ts to itself.)
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const Meyda = require('meyda') as {
   extract(features: string | string[], signal: Float32Array): Record<string, unknown> | null;
