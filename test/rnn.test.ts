@@ -146,19 +146,32 @@ for (const implementation of impls) {
   });
 }
 
-test('fused and generic GRU agree on a 3-layer stack with returnSequences false and mergeMode ave', { skip: !nativeOpsAvailable() && 'native TF not available' }, () => {
-  tf.tidy(() => {
-    const a = gru({ units: 6, numLayers: 3, bidirectional: true, mergeMode: 'ave', implementation: 'fused' });
-    const b = gru({ units: 6, numLayers: 3, bidirectional: true, mergeMode: 'ave', implementation: 'generic' });
-    a.build([null, 5, 4]);
-    b.build([null, 5, 4]);
-    b.setWeights(a.getWeights());
-    const x = tf.randomNormal([3, 5, 4], 0, 1, 'float32', 11);
-    const ya = a.apply(x) as TF.Tensor;
-    assert.deepEqual(ya.shape, [3, 6]);
-    assertClose(ya, b.apply(x) as TF.Tensor, 'GRU stack');
+for (const bidi of [true, false]) {
+  const what = bidi ? 'a 3-layer bidirectional stack, returnSequences false, mergeMode ave' : 'a 2-layer one-direction stack, returnSequences true';
+  test(`fused and generic GRU agree on ${what} (outputs and gradients)`, { skip: !nativeOpsAvailable() && 'native TF not available' }, () => {
+    tf.tidy(() => {
+      const cfg = bidi ? { units: 6, numLayers: 3, bidirectional: true, mergeMode: 'ave' as const } : { units: 6, numLayers: 2, returnSequences: true };
+      const a = gru({ ...cfg, implementation: 'fused' });
+      const b = gru({ ...cfg, implementation: 'generic' });
+      a.build([null, 5, 4]);
+      b.build([null, 5, 4]);
+      b.setWeights(a.getWeights());
+      const x = tf.variable(tf.randomNormal([3, 5, 4], 0, 1, 'float32', 11));
+      const ya = a.apply(x) as TF.Tensor;
+      assert.deepEqual(ya.shape, bidi ? [3, 6] : [3, 5, 6]);
+      assertClose(ya, b.apply(x) as TF.Tensor, 'GRU stack');
+      const R = tf.randomNormal(ya.shape, 0, 1, 'float32', 12);
+      const gradsOf = (l: TF.layers.Layer) =>
+        tf.variableGrads(() => tf.sum(tf.mul(l.apply(x) as TF.Tensor, R)) as TF.Scalar, [x, ...l.trainableWeights.map((w) => w.read() as TF.Variable)]);
+      const [ga, gb] = [gradsOf(a), gradsOf(b)];
+      assertClose(ga.grads[x.name], gb.grads[x.name], 'dL/dx');
+      a.trainableWeights.forEach((w, i) =>
+        assertClose(ga.grads[(w.read() as TF.Variable).name], gb.grads[(b.trainableWeights[i].read() as TF.Variable).name], `dL/d${w.originalName}`),
+      );
+      x.dispose();
+    });
   });
-});
+}
 
 test('a model with fused layers trains with fit, saves, reloads with the same predictions and parameter count', async () => {
   const T = 8;

@@ -19,7 +19,7 @@
 import { tf, type TF } from '../backend';
 import { nativeOpsAvailable } from './tfRaw';
 import { lstmFused, lstmGeneric } from './lstmKernel';
-import { gruFused, gruGeneric } from './gruKernel';
+import { gruFused, gruFusedDirections, gruGeneric } from './gruKernel';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 /** `fused`: native kernels (throws off native TF); `generic`: plain tfjs ops; `auto`: fused where available. */
@@ -108,6 +108,11 @@ abstract class FusedRecurrent extends tf.layers.Layer {
   /** One layer, one direction: x [T, B, F] time-major → [T, B, H]. */
   protected abstract runCell(x: TF.Tensor, h0: TF.Tensor, c0: TF.Tensor | null, w: Weights, fused: boolean): TF.Tensor;
 
+  /** One layer, all directions (inputs already reversed for the backward one): xs[d] [T, B, F] → [T, B, H] each. */
+  protected runLayer(xs: TF.Tensor[], h0s: TF.Tensor[], c0s: TF.Tensor[] | null, ws: Weights[], fused: boolean): TF.Tensor[] {
+    return xs.map((x, d) => this.runCell(x, h0s[d], c0s ? c0s[d] : null, ws[d], fused));
+  }
+
   override build(inputShape: TF.Shape | TF.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as TF.Shape;
     const features = shape[shape.length - 1];
@@ -162,14 +167,12 @@ abstract class FusedRecurrent extends tf.layers.Layer {
       if (training && this.dropout > 0) x = tf.dropout(x, this.dropout, [1, batch, x0.shape[2] as number]);
       let outs: TF.Tensor[] = [];
       for (let l = 0; l < this.numLayers; l++) {
-        outs = [];
-        for (let d = 0; d < this.numDirections; d++) {
-          const h0 = this.initialState(list[1], l, d, batch, 'h0');
-          const c0 = this.hasCellState ? this.initialState(list[2], l, d, batch, 'c0') : null;
-          const xin = d === 0 ? x : tf.reverse(x, 0);
-          const y = this.runCell(xin, h0, c0, this.cellWeights[l][d], fused);
-          outs.push(d === 0 ? y : tf.reverse(y, 0));
-        }
+        const dirs = [...Array(this.numDirections).keys()];
+        const xs = dirs.map((d) => (d === 0 ? x : tf.reverse(x, 0)));
+        const h0s = dirs.map((d) => this.initialState(list[1], l, d, batch, 'h0'));
+        const c0s = this.hasCellState ? dirs.map((d) => this.initialState(list[2], l, d, batch, 'c0')) : null;
+        const ys = this.runLayer(xs, h0s, c0s, this.cellWeights[l], fused);
+        outs = ys.map((y, d) => (d === 0 ? y : tf.reverse(y, 0)));
         if (l < this.numLayers - 1) {
           x = outs.length === 1 ? outs[0] : tf.concat(outs, 2);
           if (training && this.interLayerDropout > 0) x = tf.dropout(x, this.interLayerDropout);
@@ -267,6 +270,11 @@ export class FusedGRU extends FusedRecurrent {
   protected runCell(x: TF.Tensor, h0: TF.Tensor, _c0: TF.Tensor | null, w: Weights, fused: boolean): TF.Tensor {
     const f = fused ? gruFused : gruGeneric;
     return f(x, h0, w.kernel.read(), w.recurrentKernel.read(), w.bias.read());
+  }
+  /** Fused: both directions share every op of the recurrence (batched matmuls over [2, B, ·]). */
+  protected override runLayer(xs: TF.Tensor[], h0s: TF.Tensor[], c0s: TF.Tensor[] | null, ws: Weights[], fused: boolean): TF.Tensor[] {
+    if (!fused) return super.runLayer(xs, h0s, c0s, ws, fused);
+    return gruFusedDirections(xs, h0s, ws.map((w) => ({ kernel: w.kernel.read(), recurrentKernel: w.recurrentKernel.read(), bias: w.bias.read() })));
   }
 }
 

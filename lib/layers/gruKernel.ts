@@ -17,18 +17,21 @@ import { RawOps } from './tfRaw';
 import { dims, unstackTime } from './timeSteps';
 
 /**
- * The recurrence only: x-projections come in precomputed for all steps (one big matmul outside),
- * so each step does h·U (two matmuls) and the gate math, 12 raw TF ops with no tfjs bookkeeping.
- * The backward pass is linear in dh given the saved gates, so its per-step loop is 6 ops
- * (dh·Uᵀ plus elementwise), and the weight gradient is one [H, T·B]×[T·B, 3H] matmul after the loop.
+ * The recurrence only, for D independent directions at once (D = 2 for a bidirectional layer, the
+ * backward one fed its input reversed in time): every op works on [D, B, ·] with batched matmuls, so
+ * a bidirectional layer costs the op dispatches of one direction. x-projections come in
+ * precomputed for all steps (one big matmul outside), so each step does h·U (two matmuls) and the
+ * gate math, 12 raw TF ops with no tfjs bookkeeping. The backward pass is linear in dh given the
+ * saved gates, so its per-step loop is 6 ops (dh·Uᵀ plus elementwise), and the weight gradient is
+ * one [H, T·B]×[T·B, 3H] matmul per direction after the loop.
  *
- * @param xp [T, B, 3H] = x·kernel + bias[0] + [b'z, b'r, 0]
- * @param h0 [B, H]; @param u [H, 3H] recurrentKernel; @param bhn [H] the recurrent bias of the h block
- * @returns [T, B, H]
+ * @param xp [D, T, B, 3H] = x·kernel + bias[0] + [b'z, b'r, 0]
+ * @param h0 [D, B, H]; @param u [D, H, 3H] recurrentKernel; @param bhn [D, 1, H] the recurrent bias of the h block
+ * @returns [D, T, B, H]
  */
 export const gruRecurrenceFused = tf.customGrad(((xp: TF.Tensor, h0: TF.Tensor, u: TF.Tensor, bhn: TF.Tensor, save: (t: TF.Tensor[]) => void) => {
-  const [T, B] = dims(xp, 3, 'GRU xp');
-  const H = dims(h0, 2, 'GRU h0')[1];
+  const [D, T, B] = dims(xp, 4, 'GRU xp');
+  const H = dims(h0, 3, 'GRU h0')[2];
   const ops = new RawOps();
   const [ixp, ih0, iu, ibhn] = ops.ids([xp, h0, u, bhn]);
   const hs: number[] = [];
@@ -38,19 +41,19 @@ export const gruRecurrenceFused = tf.customGrad(((xp: TF.Tensor, h0: TF.Tensor, 
   const gns: number[] = [];
   let outs: TF.Tensor[];
   try {
-    const [xzr, xn] = ops.splitV(ixp, [2 * H, H], 2);
-    const xzrT = ops.unpack(xzr, T);
-    const xnT = ops.unpack(xn, T);
-    const [uzr, uh] = ops.splitV(iu, [2 * H, H], 1);
+    const [xzr, xn] = ops.splitV(ixp, [2 * H, H], 3);
+    const xzrT = ops.unpack(xzr, T, 1); // T × [D, B, 2H]
+    const xnT = ops.unpack(xn, T, 1); // T × [D, B, H]
+    const [uzr, uh] = ops.splitV(iu, [2 * H, H], 2);
     ops.free(xzr, xn);
     let h = ih0;
     for (let t = 0; t < T; t++) {
-      const gzr = ops.matMul(h, uzr);
-      const gh0 = ops.matMul(h, uh);
+      const gzr = ops.batchMatMul(h, uzr);
+      const gh0 = ops.batchMatMul(h, uh);
       const gn = ops.add(gh0, ibhn);
       const a = ops.add(xzrT[t], gzr);
       const s = ops.sigmoid(a);
-      const [z, r] = ops.split(s, 1, 2);
+      const [z, r] = ops.split(s, 2, 2);
       const m = ops.mul(r, gn);
       const np = ops.add(xnT[t], m);
       const n = ops.tanh(np);
@@ -66,7 +69,7 @@ export const gruRecurrenceFused = tf.customGrad(((xp: TF.Tensor, h0: TF.Tensor, 
       h = hNext;
     }
     ops.free(uzr, uh);
-    outs = [hs, zs, rs, ns, gns].map((list) => ops.toTensor(ops.pack(list, 0))); // each [T, B, H]
+    outs = [hs, zs, rs, ns, gns].map((list) => ops.toTensor(ops.pack(list, 1))); // each [D, T, B, H]
   } finally {
     ops.free(...hs, ...zs, ...rs, ...ns, ...gns);
     ops.dispose();
@@ -82,14 +85,14 @@ export const gruRecurrenceFused = tf.customGrad(((xp: TF.Tensor, h0: TF.Tensor, 
       const keep = <T extends number>(id: T): T => (owned.push(id), id);
       try {
         const one = keep(g.b.createTensor([], g.b.TF_FLOAT, Float32Array.from([1])));
-        // h_{t-1} for every step: [h0, h_0 … h_{T-2}]  [T, B, H]
-        const h0r = keep(g.reshape(sh0, [1, B, H]));
+        // h_{t-1} for every step: [h0, h_0 … h_{T-2}]  [D, T, B, H]
+        const h0r = keep(g.reshape(sh0, [D, 1, B, H]));
         let hprev: number;
         if (T === 1) hprev = h0r;
         else {
-          const [head, tail] = g.splitV(shs, [T - 1, 1], 0);
+          const [head, tail] = g.splitV(shs, [T - 1, 1], 1);
           owned.push(head, tail);
-          hprev = keep(g.concat([h0r, head], 0).id);
+          hprev = keep(g.concat([h0r, head], 1).id);
         }
         // Per-step coefficients, computed for all steps at once (see the derivation in the header):
         // dñpre = dh∘A, da_z = dh∘Dz, da_r = dh∘Dr, d(h·Uh + b'h) = dh∘Cn.
@@ -99,38 +102,38 @@ export const gruRecurrenceFused = tf.customGrad(((xp: TF.Tensor, h0: TF.Tensor, 
         const Dz = keep(g.mul(keep(g.sub(hprev, sn)), keep(g.mul(sz, omz))));
         const Dr = keep(g.mul(keep(g.mul(A, sgn)), keep(g.mul(sr, keep(g.sub(one, sr))))));
         const Cn = keep(g.mul(A, sr));
-        const D = keep(g.concat([Dz, Dr, Cn], 2).id); // [T, B, 3H] in the z, r, h order of u's columns
-        const DT = g.unpack(D, T);
-        const zT = g.unpack(sz, T);
-        const dyT = g.unpack(idy, T);
+        const Dc = keep(g.concat([Dz, Dr, Cn], 3).id); // [D, T, B, 3H] in the z, r, h order of u's columns
+        const DT = g.unpack(Dc, T, 1);
+        const zT = g.unpack(sz, T, 1);
+        const dyT = g.unpack(idy, T, 1);
         owned.push(...DT, ...zT, ...dyT);
         const dGs: number[] = new Array(T);
         const dhs: number[] = new Array(T);
         let dhNext = -1;
         for (let t = T - 1; t >= 0; t--) {
           const dh = dhNext < 0 ? dyT[t] : keep(g.add(dyT[t], dhNext));
-          const dG = keep(g.mul(keep(g.tile(dh, [1, 3])), DT[t])); // [B, 3H] = [da_z, da_r, d(h·Uh)]
+          const dG = keep(g.mul(keep(g.tile(dh, [1, 1, 3])), DT[t])); // [D, B, 3H] = [da_z, da_r, d(h·Uh)]
           // dh_{t-1} = dh∘z + dG·Uᵀ
-          dhNext = keep(g.add(keep(g.matMul(dG, su, false, true)), keep(g.mul(dh, zT[t]))));
+          dhNext = keep(g.add(keep(g.batchMatMul(dG, su, false, true)), keep(g.mul(dh, zT[t]))));
           dGs[t] = dG;
           dhs[t] = dh;
         }
-        const dG = keep(g.pack(dGs, 0).id); // [T, B, 3H]
-        const dhAll = keep(g.pack(dhs, 0).id); // [T, B, H]
-        const dU = g.matMul(keep(g.reshape(hprev, [T * B, H])), keep(g.reshape(dG, [T * B, 3 * H])), true, false); // [H, 3H]
-        const [dGzr, dGn] = g.splitV(dG, [2 * H, H], 2);
+        const dG = keep(g.pack(dGs, 1).id); // [D, T, B, 3H]
+        const dhAll = keep(g.pack(dhs, 1).id); // [D, T, B, H]
+        const dU = g.batchMatMul(keep(g.reshape(hprev, [D, T * B, H])), keep(g.reshape(dG, [D, T * B, 3 * H])), true, false); // [D, H, 3H]
+        const [dGzr, dGn] = g.splitV(dG, [2 * H, H], 3);
         owned.push(dGzr, dGn);
-        const dbhn = g.sum(dGn, [0, 1]); // [H]
-        const dxp = g.concat([dGzr, keep(g.mul(dhAll, A))], 2); // [T, B, 3H]
+        const dbhn = g.reshape(keep(g.sum(dGn, [1, 2])), [D, 1, H]);
+        const dxp = g.concat([dGzr, keep(g.mul(dhAll, A))], 3); // [D, T, B, 3H]
         const dh0Out = g.run('Identity', [g.tFloat], [dhNext])[0]; // dhNext itself is freed with the rest
-        return [g.toTensor(dxp), g.toTensor(dh0Out), g.toTensor({ id: dU, shape: [H, 3 * H] }), g.toTensor({ id: dbhn, shape: [H] })];
+        return [g.toTensor(dxp), g.toTensor(dh0Out), g.toTensor({ id: dU, shape: [D, H, 3 * H] }), g.toTensor({ id: dbhn, shape: [D, 1, H] })];
       } finally {
         g.free(...new Set(owned));
         g.dispose();
       }
     },
   };
-}) as never) as unknown as (xp: TF.Tensor, h0: TF.Tensor, u: TF.Tensor, bhn: TF.Tensor) => TF.Tensor3D;
+}) as never) as unknown as (xp: TF.Tensor, h0: TF.Tensor, u: TF.Tensor, bhn: TF.Tensor) => TF.Tensor4D;
 
 /** Splits a Keras reset_after bias [2, 3H] into the part folded into x-projections [3H] and b'h [H]. */
 function splitBias(bias: TF.Tensor, H: number): { xBias: TF.Tensor; bhn: TF.Tensor } {
@@ -139,21 +142,47 @@ function splitBias(bias: TF.Tensor, H: number): { xBias: TF.Tensor; bhn: TF.Tens
   return { xBias: tf.add(bIn, tf.concat([bRecZr, tf.zeros([H])], 0)), bhn };
 }
 
+/** Keras-layout weights of one GRU direction. */
+export interface GruWeights {
+  /** [F, 3H] */
+  kernel: TF.Tensor;
+  /** [H, 3H] */
+  recurrentKernel: TF.Tensor;
+  /** [2, 3H] */
+  bias: TF.Tensor;
+}
+
 /**
- * Fused GRU (reset-after) with Keras-layout weights: the x-projection for all steps in one matmul
- * (tfjs ops, autodiff), the recurrence in `gruRecurrenceFused`. Native backends only.
+ * Fused GRU (reset-after) over several directions at once: `xs[d]` [T, B, F] (already reversed in
+ * time for a backward direction), `h0s[d]` [B, H], weights per direction → `[T, B, H]` per direction.
+ * The x-projection of all steps and directions is one batched matmul (tfjs ops, autodiff), the
+ * recurrence `gruRecurrenceFused`. Native backends only.
+ */
+export function gruFusedDirections(xs: TF.Tensor[], h0s: TF.Tensor[], weights: GruWeights[]): TF.Tensor3D[] {
+  return tf.tidy(() => {
+    const D = xs.length;
+    const [T, B, F] = dims(xs[0], 3, 'GRU input x');
+    const H = dims(h0s[0], 2, 'GRU h0')[1];
+    const split = weights.map((w) => splitBias(w.bias, H));
+    const x = tf.reshape(tf.stack(xs), [D, T * B, F]);
+    const kernel = tf.stack(weights.map((w) => w.kernel)) as TF.Tensor3D; // [D, F, 3H]
+    const xBias = tf.reshape(tf.stack(split.map((s) => s.xBias)), [D, 1, 3 * H]);
+    const xp = tf.reshape(tf.add(tf.matMul(x as TF.Tensor3D, kernel), xBias), [D, T, B, 3 * H]);
+    const u = tf.stack(weights.map((w) => w.recurrentKernel)); // [D, H, 3H]
+    const bhn = tf.reshape(tf.stack(split.map((s) => s.bhn)), [D, 1, H]);
+    const y = gruRecurrenceFused(xp, tf.stack(h0s), u, bhn); // [D, T, B, H]
+    return D === 1 ? [tf.reshape(y, [T, B, H]) as TF.Tensor3D] : (tf.unstack(y) as TF.Tensor3D[]);
+  });
+}
+
+/**
+ * Fused GRU (reset-after), one direction, Keras-layout weights. Native backends only.
  *
  * @param x [T, B, F]; @param h0 [B, H]; @param kernel [F, 3H]; @param recurrentKernel [H, 3H]; @param bias [2, 3H]
  * @returns [T, B, H]
  */
 export function gruFused(x: TF.Tensor, h0: TF.Tensor, kernel: TF.Tensor, recurrentKernel: TF.Tensor, bias: TF.Tensor): TF.Tensor3D {
-  return tf.tidy(() => {
-    const [T, B, F] = dims(x, 3, 'GRU input x');
-    const H = dims(h0, 2, 'GRU h0')[1];
-    const { xBias, bhn } = splitBias(bias, H);
-    const xp = tf.add(tf.matMul(tf.reshape(x, [T * B, F]), kernel as TF.Tensor2D), xBias).reshape([T, B, 3 * H]);
-    return gruRecurrenceFused(xp, h0, recurrentKernel, bhn);
-  });
+  return gruFusedDirections([x], [h0], [{ kernel, recurrentKernel, bias }])[0];
 }
 
 /** The same GRU with plain tfjs ops (the fallback on wasm/cpu, and a cross-check in tests). Same shapes as `gruFused`. */

@@ -134,6 +134,10 @@ export class RawOps {
   matMul(a: number, b: number, transposeA = false, transposeB = false): number {
     return this.run1('MatMul', [this.bool('transpose_a', transposeA), this.bool('transpose_b', transposeB), this.tFloat], [a, b]);
   }
+  /** Batched matmul over leading dims ([D, M, K]·[D, K, N]); adjX/adjY transpose the last two dims. */
+  batchMatMul(a: number, b: number, adjX = false, adjY = false): number {
+    return this.run1('BatchMatMulV2', [this.bool('adj_x', adjX), this.bool('adj_y', adjY), this.tFloat], [a, b]);
+  }
   add(a: number, b: number): number {
     return this.run1('AddV2', [this.tFloat], [a, b]);
   }
