@@ -1,6 +1,6 @@
 """librosa reference for `npm run bench:features` (bench/features.ts): times each feature over the
 same 30-s clips (a float32 .npy [clips, samples] written by the TS side) and prints
-{"feature": clips_per_second, ...} as the last stdout line.
+{"feature": {"clipsPerS", "cpuMsPerClip"}, ...} as the last stdout line.
 
 Usage: features_librosa.py CLIPS.npy SR FEATURE[,FEATURE...]
 The feature definitions mirror lib/features/extractors.ts (mfcc13, melDb128, features33).
@@ -33,8 +33,10 @@ FEATURES["features33"](clips[0][: sr * 2])
 out = {}
 for name in names:
     f = FEATURES[name]
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for y in clips:
         f(y)
-    out[name] = len(clips) / (time.perf_counter() - t)
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    # clips/s of wall time, and CPU ms per clip (all threads: numpy may run BLAS on several)
+    out[name] = {"clipsPerS": len(clips) / wall, "cpuMsPerClip": 1000 * cpu / len(clips)}
 print(json.dumps(out))
