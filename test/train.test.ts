@@ -45,6 +45,19 @@ test('schedulers reproduce torch.optim.lr_scheduler sequences', () => {
   assert.ok(new Set(S['plateau_max_p10']).size > 1);
 });
 
+test("ReduceLROnPlateau style 'keras' reduces after `patience` bad epochs, torch after more than `patience`", () => {
+  // hand-worked from tf.keras.callbacks.ReduceLROnPlateau.on_epoch_end: epoch 1 sets best, 2 and 3
+  // are bad → reduce; epoch 4 ends the cooldown and already counts as bad, 5 reduces again, …
+  const flat = [1, 1, 1, 1, 1, 1, 1];
+  const keras = new ReduceLROnPlateau(1, { style: 'keras', patience: 2, factor: 0.5, threshold: 1e-4, thresholdMode: 'abs', cooldown: 1 });
+  assert.deepEqual(flat.map((m) => keras.step(m)), [1, 1, 0.5, 0.5, 0.25, 0.25, 0.125]);
+  const torch = new ReduceLROnPlateau(1, { patience: 2, factor: 0.5, threshold: 1e-4, thresholdMode: 'abs', cooldown: 1 });
+  assert.deepEqual(flat.map((m) => torch.step(m)), [1, 1, 1, 0.5, 0.5, 0.5, 0.5]);
+  // an improvement of less than min_delta is no improvement in Keras
+  const k2 = new ReduceLROnPlateau(1, { style: 'keras', patience: 1, factor: 0.1, threshold: 0.01, thresholdMode: 'abs' });
+  assert.deepEqual([1, 0.995, 0.5].map((m) => k2.step(m)), [1, 0.1, 0.1]);
+});
+
 test('clipByGlobalNorm follows torch clip_grad_norm_', () => {
   const g = [tf.tensor1d([3, 0]), tf.tensor1d([0, 4])];
   const { clipped, norm } = clipByGlobalNorm(g, 1);

@@ -172,14 +172,14 @@ export const EXPERIMENTS: ExperimentConfig[] = [
       smoke: { epochs: 2, batchSize: 8, optimizer: kerasAdam(1e-3), crop: { min: 32, max: 64 }, ttaCrops: 4, model: { units: 16, layers: 1 } },
       full: {
         epochs: 20, batchSize: 32, optimizer: kerasAdam(1e-5), crop: { min: 128, max: 256 }, ttaCrops: 16, dropLast: true,
-        scheduler: { kind: 'plateau', monitor: 'valLoss', mode: 'min', patience: 20, minLr: 1e-7, threshold: 1e-4, thresholdMode: 'abs' },
+        scheduler: { kind: 'plateau', style: 'keras', monitor: 'valLoss', mode: 'min', patience: 20, minLr: 1e-7, threshold: 1e-4, thresholdMode: 'abs' },
         earlyStopping: { monitor: 'valLoss', patience: 1_000_000 },
       },
     },
     notes: [
       'Loss: BCE with positives weighted ×4, summed over classes (custom_binary_crossentropy).',
       "The seed's 'micro-average' AUC-PR is sklearn average='weighted'; metrics.json reports it as apWeighted beside the true micro AP.",
-      "ReduceLROnPlateau is Keras' in the seed (reduces after `patience` bad epochs, min_delta 1e-4 absolute); the torch-semantics scheduler here reduces one epoch later.",
+      "ReduceLROnPlateau with Keras' semantics (style 'keras': reduces after `patience` bad epochs, min_delta 1e-4 absolute), as the seed's Keras callback.",
       'ModelCheckpoint(save_best_only on val_loss) is early stopping that never stops: the best epoch is restored.',
       'The seed splits with train_test_split(test_size=0.2, random_state=1337, stratify=genre) and validates on that split; here a validation part is carved from train.',
     ],
@@ -203,7 +203,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
       smoke: { epochs: 2, batchSize: 8, optimizer: kerasAdam(1e-3), crop: { min: 32, max: 64 }, ttaCrops: 4, model: { layers: 1, dff: 64 } },
       full: {
         epochs: 100, batchSize: 32, optimizer: kerasAdam(1e-5), crop: { min: 128, max: 256 }, ttaCrops: 16, dropLast: true,
-        scheduler: { kind: 'plateau', monitor: 'valLoss', mode: 'min', patience: 20, minLr: 1e-7, threshold: 1e-4, thresholdMode: 'abs' },
+        scheduler: { kind: 'plateau', style: 'keras', monitor: 'valLoss', mode: 'min', patience: 20, minLr: 1e-7, threshold: 1e-4, thresholdMode: 'abs' },
         earlyStopping: { monitor: 'valLoss', patience: 1_000_000 },
       },
     },

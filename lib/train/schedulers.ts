@@ -69,6 +69,13 @@ export interface PlateauConfig {
   minLr?: number;
   /** Reductions smaller than this are skipped (torch `eps=1e-8`). */
   eps?: number;
+  /**
+   * 'torch' (default): torch.optim.lr_scheduler.ReduceLROnPlateau. 'keras': the Keras callback
+   * (seed 002): improvement means beating best by `threshold` absolute (Keras `min_delta`), the
+   * learning rate drops after `patience` bad epochs (torch: after more than `patience`), and bad
+   * epochs are not counted during cooldown.
+   */
+  style?: 'torch' | 'keras';
 }
 
 /**
@@ -81,10 +88,11 @@ export class ReduceLROnPlateau implements LrScheduler {
   readonly factor: number;
   readonly patience: number;
   readonly threshold: number;
-  readonly thresholdMode: 'rel' | 'abs';
+  thresholdMode: 'rel' | 'abs';
   readonly cooldown: number;
   readonly minLr: number;
   readonly eps: number;
+  readonly style: 'torch' | 'keras';
   lr: number;
   best: number;
   numBadEpochs = 0;
@@ -100,6 +108,9 @@ export class ReduceLROnPlateau implements LrScheduler {
     this.cooldown = cfg.cooldown ?? 0;
     this.minLr = cfg.minLr ?? 0;
     this.eps = cfg.eps ?? 1e-8;
+    this.style = cfg.style ?? 'torch';
+    if (this.style === 'keras' && cfg.thresholdMode === 'rel') throw new Error("ReduceLROnPlateau: Keras' min_delta is absolute; use thresholdMode 'abs' with style 'keras'");
+    if (this.style === 'keras') this.thresholdMode = 'abs';
     this.lr = initialLr;
     this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
@@ -112,6 +123,7 @@ export class ReduceLROnPlateau implements LrScheduler {
 
   step(metric?: number): number {
     if (metric === undefined || !Number.isFinite(metric)) throw new Error(`ReduceLROnPlateau.step needs the monitored metric, got ${metric}`);
+    if (this.style === 'keras') return this.stepKeras(metric);
     if (this.isBetter(metric)) {
       this.best = metric;
       this.numBadEpochs = 0;
@@ -129,8 +141,28 @@ export class ReduceLROnPlateau implements LrScheduler {
     return this.lr;
   }
 
+  /** tf.keras.callbacks.ReduceLROnPlateau.on_epoch_end (TF 2.x). */
+  private stepKeras(metric: number): number {
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0;
+    }
+    if (this.isBetter(metric)) {
+      this.best = metric;
+      this.numBadEpochs = 0;
+    } else if (this.cooldownCounter === 0) {
+      this.numBadEpochs++;
+      if (this.numBadEpochs >= this.patience && this.lr > this.minLr) {
+        this.lr = Math.max(this.lr * this.factor, this.minLr);
+        this.cooldownCounter = this.cooldown;
+        this.numBadEpochs = 0;
+      }
+    }
+    return this.lr;
+  }
+
   describe(): string {
-    return `ReduceLROnPlateau(mode=${this.mode}, factor=${this.factor}, patience=${this.patience}, threshold=${this.threshold} ${this.thresholdMode}, cooldown=${this.cooldown}, minLr=${this.minLr})`;
+    return `ReduceLROnPlateau(style=${this.style}, mode=${this.mode}, factor=${this.factor}, patience=${this.patience}, threshold=${this.threshold} ${this.thresholdMode}, cooldown=${this.cooldown}, minLr=${this.minLr})`;
   }
 }
 
