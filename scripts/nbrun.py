@@ -29,11 +29,9 @@ def main() -> int:
     ap.add_argument("--progress", action="store_true", help="print the index of each cell as it starts (stderr)")
     a = ap.parse_args()
 
-    # Headless: the kernel ignores on-disk changes to lib/ while it runs (see nbrun-preload.js).
-    preload = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nbrun-preload.js")
-    opts = os.environ.get("NODE_OPTIONS", "")
-    if preload not in opts:
-        os.environ["NODE_OPTIONS"] = (opts + " " if opts else "") + f"--require={preload}"
+    # Headless: the kernel ignores on-disk changes to lib/ while it runs (scripts/tslab-preload.js,
+    # which scripts/tslab-kernel loads into every kernel).
+    os.environ["GENRE_LAB_HEADLESS"] = "1"
 
     nb = nbformat.read(a.src, as_version=4)
     cwd = a.cwd or os.path.dirname(os.path.abspath(a.src))

@@ -1,22 +1,74 @@
 /*
- * Loaded into the tslab kernel by scripts/nbrun.py (NODE_OPTIONS=--require) for headless runs.
+ * Loaded into every genre-lab tslab kernel (scripts/tslab-kernel sets NODE_OPTIONS=--require=this).
+ * Two fixes for tslab 1.0.22, applied in memory to the kernel process only (node_modules is not
+ * modified):
  *
- * tslab compiles cells with TypeScript's watch API. When a watched source file or folder (lib/,
- * node_modules) changes on disk while a notebook runs, TypeScript schedules a rebuild timer that
- * tslab never fires, and the NEXT cell fails with "Unexpected pending rebuildTimer" (tslab 1.0.22,
- * converter.js). Headless runs execute a fixed tree from start to end, so they do not need to
- * notice edits: this turns TypeScript's on-disk watchers into no-ops. Cells are still compiled
- * normally (tslab feeds cell sources to TypeScript through its own in-memory hooks).
- * Interactive JupyterLab sessions do not load this file.
+ * 1. Folder imports. tslab compiles the TypeScript files a cell imports and serves them from
+ *    memory, but its lookup (executor.js, requireFromSideOutputs) only tries `<path>.js`, so a
+ *    library file that imports a folder (`import { loadAudio } from '../audio'`, i.e.
+ *    ../audio/index.ts) fails with "Cannot find module". The patch also tries `<path>/index.js`,
+ *    as Node and TypeScript do.
+ *
+ * 2. Strict type-checking. tslab compiles with its own options, without `strict`, so a library
+ *    file that type-checks under the project's tsconfig (strict) can fail inside the kernel:
+ *    narrowing a union by a boolean field (`if (!r.ok) r.reason`) needs strictNullChecks. The
+ *    kernel's compiler gets `strict: true`, as tsconfig.json has.
+ *
+ * 3. Headless runs only (GENRE_LAB_HEADLESS=1, set by scripts/nbrun.py): when a source file or
+ *    folder that TypeScript watches (lib/, node_modules) changes on disk while a notebook runs,
+ *    TypeScript schedules a rebuild timer that tslab never fires, and the NEXT cell fails with
+ *    "Unexpected pending rebuildTimer" (converter.js). A headless run executes a fixed tree from
+ *    start to end, so TypeScript's on-disk watchers are turned into no-ops there.
  */
 'use strict';
+const fs = require('fs');
 const path = require('path');
-try {
-  const tsPath = require.resolve('@tslab/typescript-for-tslab', { paths: [path.resolve(__dirname, '..')] });
-  const ts = require(tsPath);
-  const idle = () => ({ close() {} });
-  ts.sys.watchFile = idle;
-  ts.sys.watchDirectory = idle;
-} catch (e) {
-  // Not the tslab kernel (a node child process that inherited NODE_OPTIONS): nothing to do.
+const Module = require('module');
+
+const EXECUTOR = path.join('tslab', 'dist', 'executor.js');
+const NEEDLE = `        if (path_1.default.extname(filename) === "") {
+            filename += ".js";
+        }`;
+const PATCH = `        if (path_1.default.extname(filename) === "") {
+            // genre-lab (scripts/tslab-preload.js): fall back to <folder>/index.js like Node does
+            const asIndex = (0, tspath_1.normalizeJoin)(filename, "index.js");
+            const asFile = filename + ".js";
+            filename = !sideOutputs.has(asFile) && !sideModules.has(asFile) && (sideOutputs.has(asIndex) || sideModules.has(asIndex)) ? asIndex : asFile;
+        }`;
+
+const CONVERTER = path.join('tslab', 'dist', 'converter.js');
+const OPTIONS_NEEDLE = `        disableTopLevelAwait: true,`;
+const OPTIONS_PATCH = `        disableTopLevelAwait: true,
+        // genre-lab (scripts/tslab-preload.js): type-check like tsconfig.json
+        strict: true,`;
+
+const PATCHES = [
+  { file: EXECUTOR, needle: NEEDLE, patch: PATCH, what: 'folder imports from lib/' },
+  { file: CONVERTER, needle: OPTIONS_NEEDLE, patch: OPTIONS_PATCH, what: 'strict type-checking' },
+];
+
+const loadJs = Module._extensions['.js'];
+Module._extensions['.js'] = function (module, filename) {
+  const p = PATCHES.find((x) => filename.endsWith(x.file));
+  if (p) {
+    const src = fs.readFileSync(filename, 'utf8');
+    if (src.includes(p.needle)) {
+      module._compile(src.replace(p.needle, p.patch), filename);
+      return;
+    }
+    process.stderr.write(`[genre-lab] tslab-preload: ${filename} is not the tslab 1.0.22 this patch expects (${p.what} may fail)\n`);
+  }
+  loadJs(module, filename);
+};
+
+if (process.env.GENRE_LAB_HEADLESS === '1') {
+  try {
+    const tsPath = require.resolve('@tslab/typescript-for-tslab', { paths: [path.resolve(__dirname, '..')] });
+    const ts = require(tsPath);
+    const idle = () => ({ close() {} });
+    ts.sys.watchFile = idle;
+    ts.sys.watchDirectory = idle;
+  } catch (e) {
+    // not a tslab kernel (a node child process that inherited NODE_OPTIONS): nothing to do
+  }
 }

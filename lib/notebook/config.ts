@@ -11,8 +11,6 @@
  *   GENRE_LAB_FMA=/path/to/fma            (a real FMA tree: fma_metadata/ + audio)
  *   GENRE_LAB_SEED=N
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { DATA_DIR } from '../paths';
 
 export type Profile = 'smoke' | 'full';
@@ -28,18 +26,6 @@ export interface DatasetChoice {
   /** Why this one was picked (shown in the notebook and in metrics.json). */
   reason: string;
 }
-
-/** Where real datasets are looked for when no environment variable names one. */
-export const REAL_DATA_DIRS: Record<DatasetName, string[]> = {
-  gtzan: ['gtzan', 'GTZAN', 'genres', 'Data'].map((d) => path.join(DATA_DIR, d)),
-  fma: ['fma', 'FMA'].map((d) => path.join(DATA_DIR, d)),
-};
-
-/** Where the generated stand-ins live (written by lib/datasets' generator). */
-export const GENERATED_DIRS: Record<DatasetName, string> = {
-  gtzan: path.join(DATA_DIR, 'generated', 'gtzan'),
-  fma: path.join(DATA_DIR, 'generated', 'fma'),
-};
 
 const ENV_VAR: Record<DatasetName, string> = { gtzan: 'GENRE_LAB_GTZAN', fma: 'GENRE_LAB_FMA' };
 
@@ -58,39 +44,26 @@ export function resolveSeed(cell?: number, env: NodeJS.ProcessEnv = process.env)
   return n;
 }
 
-function nonEmptyDir(dir: string): boolean {
-  try {
-    return fs.statSync(dir).isDirectory() && fs.readdirSync(dir).length > 0;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Picks the dataset folder. Order: the environment variable naming a real copy (it must exist,
- * else an error names the variable); `GENRE_LAB_DATASET=generated` forces the stand-in; a real
- * copy under data/; the generated stand-in (its folder may not exist yet: the notebook's loader
- * generates it).
+ * Picks the dataset folder through lib/datasets' `resolveDataset` ($GENRE_LAB_GTZAN /
+ * $GENRE_LAB_FMA, else a real copy under data/, else the generated stand-in, rendered on first
+ * use), with one override: `GENRE_LAB_DATASET=generated` always takes the generated set (CI, and
+ * `genre-lab run --dataset generated`), `=real` fails unless a real copy is found.
  */
-export function resolveDataset(name: DatasetName, env: NodeJS.ProcessEnv = process.env): DatasetChoice {
+export async function resolveDataset(name: DatasetName, env: NodeJS.ProcessEnv = process.env): Promise<DatasetChoice> {
   if (name !== 'gtzan' && name !== 'fma') throw new Error(`unknown dataset '${name}': use gtzan or fma`);
   const force = env.GENRE_LAB_DATASET;
   if (force && force !== 'generated' && force !== 'real') throw new Error(`GENRE_LAB_DATASET must be 'generated' or 'real', got '${force}'`);
-  const named = env[ENV_VAR[name]];
-  if (named && force !== 'generated') {
-    const dir = path.resolve(named);
-    if (!nonEmptyDir(dir)) throw new Error(`${ENV_VAR[name]}=${named}: no such folder, or it is empty`);
-    return { name, dir, generated: false, reason: `named by ${ENV_VAR[name]}` };
+  // lib/datasets pulls in the audio decoders and danfojs: load it only for notebooks with data.
+  const datasets = require('../datasets/index') as typeof import('../datasets/index');
+  if (force === 'generated') {
+    const dirs = await datasets.ensureGenerated({ sets: [name] });
+    return { name, dir: dirs[name], generated: true, reason: 'GENRE_LAB_DATASET=generated' };
   }
-  if (force !== 'generated') {
-    const found = REAL_DATA_DIRS[name].find(nonEmptyDir);
-    if (found) return { name, dir: found, generated: false, reason: `real ${name.toUpperCase()} found in ${path.relative(path.dirname(DATA_DIR), found)}/` };
-    if (force === 'real') throw new Error(`GENRE_LAB_DATASET=real but no real ${name.toUpperCase()} found: put it in ${REAL_DATA_DIRS[name][0]} or set ${ENV_VAR[name]}`);
+  const r = await datasets.resolveDataset(name, env);
+  if (force === 'real' && r.source === 'generated') {
+    throw new Error(`GENRE_LAB_DATASET=real but no real ${name.toUpperCase()} was found: put it under ${DATA_DIR} or set ${ENV_VAR[name]}`);
   }
-  return {
-    name,
-    dir: GENERATED_DIRS[name],
-    generated: true,
-    reason: force === 'generated' ? 'GENRE_LAB_DATASET=generated' : `no real ${name.toUpperCase()} in data/: using the generated stand-in`,
-  };
+  const reason = r.source === 'env' ? `named by ${ENV_VAR[name]}` : r.source === 'data' ? `real ${name.toUpperCase()} found under data/` : `no real ${name.toUpperCase()} in data/ or ${ENV_VAR[name]}: the generated stand-in`;
+  return { name, dir: r.root, generated: r.source === 'generated', reason };
 }

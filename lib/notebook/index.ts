@@ -4,5 +4,6 @@
  * Notebooks import `./lib/notebook` (the kernel's cwd is the repository root).
  */
 export { setupNotebook, NotebookSession, comparisonMarkdown, formatNumber, type ComparisonRow, type MetricsFile, type NotebookOptions } from './session';
-export { resolveDataset, resolveProfile, resolveSeed, GENERATED_DIRS, REAL_DATA_DIRS, PROFILES, type DatasetChoice, type DatasetName, type Profile } from './config';
+export { resolveDataset, resolveProfile, resolveSeed, PROFILES, type DatasetChoice, type DatasetName, type Profile } from './config';
 export { markdown } from './display';
+export { PUBLISHED, published, type Published } from './published';

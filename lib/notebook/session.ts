@@ -5,7 +5,7 @@
  * leakage-free split). `finish()` renders the static figures and writes metrics.json; the runner
  * (`genre-lab run`) reads those files for results/summary.md.
  *
- *   const nb = setupNotebook('07-mlp-genre-classifier', { dataset: 'gtzan', profile: 'smoke' });
+ *   const nb = await setupNotebook('07-mlp-genre-classifier', { dataset: 'gtzan', profile: 'smoke' });
  *   nb.figure('training-curves', trainingCurves(history));
  *   nb.compare([{ metric: 'test accuracy', thisRun: acc, seed: 0.63, source: 'seed 003 §13' }]);
  *   nb.finish();
@@ -83,12 +83,13 @@ export class NotebookSession {
   private readonly histories: string[] = [];
   private readonly started = Date.now();
 
-  constructor(name: string, opts: NotebookOptions = {}) {
+  /** Use `await setupNotebook(name, opts)`, which resolves the dataset first. */
+  constructor(name: string, opts: NotebookOptions = {}, dataset: DatasetChoice | null = null) {
     if (!/^[\w.-]+$/.test(name)) throw new Error(`notebook name '${name}' must be a file stem (letters, digits, - _ .)`);
     this.name = name;
     this.profile = resolveProfile(opts.profile);
     this.seed = resolveSeed(opts.seed);
-    this.dataset = opts.dataset ? resolveDataset(opts.dataset) : null;
+    this.dataset = dataset;
     this.outDir = opts.outDir ?? resultsDir(name);
     this.figuresDir = path.join(this.outDir, 'figures');
     fs.mkdirSync(this.figuresDir, { recursive: true });
@@ -183,9 +184,13 @@ export class NotebookSession {
   }
 }
 
-/** The configuration cell's call: resolves settings (env wins) and prepares results/<name>/. */
-export function setupNotebook(name: string, opts: NotebookOptions = {}): NotebookSession {
-  const nb = new NotebookSession(name, opts);
+/**
+ * The configuration cell's call: resolves settings (environment variables win), finds or
+ * generates the dataset, prepares results/<name>/, and prints what it chose.
+ */
+export async function setupNotebook(name: string, opts: NotebookOptions = {}): Promise<NotebookSession> {
+  const dataset = opts.dataset ? await resolveDataset(opts.dataset) : null;
+  const nb = new NotebookSession(name, opts, dataset);
   console.log(nb.describe());
   return nb;
 }

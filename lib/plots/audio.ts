@@ -59,10 +59,14 @@ export function waveform(y: ArrayLike<number>, sr: number, opts: WaveformOptions
 
 export interface SpectrumOptions {
   title?: string;
-  /** FFT size the bins come from (default: `magnitude.length`, a full FFT as in `np.fft.fft(signal)`). */
+  /** FFT size the bins come from (default: inferred: a full spectrum has nFft bins, a one-sided one nFft/2 + 1). */
   nFft?: number;
-  /** Keep only bins 0 … nFft/2 (the non-redundant half; lecture 11's "left part"). Default false. */
-  half?: boolean;
+  /**
+   * Draw 0 … sr (both halves). A one-sided input (np.fft.rfft, lib/features' rfft) is mirrored,
+   * |X[nFft − k]| = |X[k]| for a real signal: the symmetry lecture 11 points out. Default false:
+   * 0 … sr/2 (Nyquist), the non-redundant half.
+   */
+  twoSided?: boolean;
   /** Points drawn at most (max-pooled, default 5000). */
   maxPoints?: number;
   /** Log-scale magnitude axis. */
@@ -71,14 +75,27 @@ export interface SpectrumOptions {
 }
 
 /**
- * Magnitude against frequency for one FFT. `magnitude`: `[bins]`, bin k at k·sr/nFft Hz (lecture 11
- * used `np.linspace(0, sr, len)`, which is off by one bin width at the top; this is the exact
- * spacing). With the full FFT of a real signal the plot is mirror-symmetric around sr/2 (Nyquist).
+ * Magnitude against frequency for one FFT. `spec`: magnitudes `[bins]`, or the complex spectrum
+ * `{ re, im }` (its magnitude is taken); one-sided (`[nFft/2 + 1]`, rfft) or full (`[nFft]`,
+ * `np.fft.fft`). Bin k is at k·sr/nFft Hz (lecture 11 used `np.linspace(0, sr, len)`, off by one
+ * bin width at the top; this is the exact spacing).
  */
-export function spectrum(magnitude: ArrayLike<number>, sr: number, opts: SpectrumOptions = {}): Figure {
+export function spectrum(spec: ArrayLike<number> | { re: ArrayLike<number>; im: ArrayLike<number> }, sr: number, opts: SpectrumOptions = {}): Figure {
   if (!(sr > 0)) throw new Error(`spectrum: sample rate must be positive, got ${sr}`);
-  const nFft = opts.nFft ?? magnitude.length;
-  const n = opts.half ? Math.min(magnitude.length, Math.floor(nFft / 2) + 1) : magnitude.length;
+  let magnitude: ArrayLike<number>;
+  if ('re' in spec) {
+    if (spec.re.length !== spec.im.length) throw new Error(`spectrum: re has ${spec.re.length} values, im ${spec.im.length}`);
+    const m = new Float64Array(spec.re.length);
+    for (let k = 0; k < m.length; k++) m[k] = Math.hypot(spec.re[k], spec.im[k]);
+    magnitude = m;
+  } else magnitude = spec;
+  const len = magnitude.length;
+  // one-sided unless told otherwise by nFft: floor(nFft/2)+1 bins
+  const nFft = opts.nFft ?? ('re' in spec ? 2 * (len - 1) : len);
+  const oneSided = len === Math.floor(nFft / 2) + 1 && len !== nFft;
+  const n = opts.twoSided ? nFft : Math.floor(nFft / 2) + 1;
+  if (!oneSided && len !== nFft) throw new Error(`spectrum: ${len} bins fit neither a full (${nFft}) nor a one-sided (${Math.floor(nFft / 2) + 1}) FFT of size ${nFft}`);
+  const bin = (k: number) => (k < len ? magnitude[k] : magnitude[nFft - k]);
   const maxPoints = opts.maxPoints ?? 5000;
   const step = Math.max(1, Math.ceil(n / maxPoints));
   const f: number[] = [];
@@ -86,14 +103,14 @@ export function spectrum(magnitude: ArrayLike<number>, sr: number, opts: Spectru
   for (let k = 0; k < n; k += step) {
     let best = -Infinity;
     let kBest = k;
-    for (let j = k; j < Math.min(n, k + step); j++) if (magnitude[j] > best) (best = magnitude[j]), (kBest = j);
+    for (let j = k; j < Math.min(n, k + step); j++) if (bin(j) > best) (best = bin(j)), (kBest = j);
     f.push(round4((kBest * sr) / nFft));
     m.push(round4(best));
   }
   return {
     data: [{ type: 'scatter', mode: 'lines', x: f, y: m, name: 'magnitude', line: { width: 1 } }],
     layout: {
-      ...baseLayout({ title: opts.title ?? (opts.half ? 'Spectrum (0 … Nyquist)' : 'Spectrum (full FFT)'), height: opts.height ?? 320 }),
+      ...baseLayout({ title: opts.title ?? (opts.twoSided ? 'Spectrum, 0 … sr (mirror-symmetric around sr/2)' : 'Spectrum, 0 … sr/2 (Nyquist)'), height: opts.height ?? 320 }),
       xaxis: axis('Frequency (Hz)'),
       yaxis: axis('Magnitude', opts.logY ? { type: 'log' } : {}),
       showlegend: false,
@@ -120,7 +137,7 @@ export interface HeatmapOptions {
   yTitle?: string;
   /** Colour-bar title, e.g. 'dB'. */
   unit?: string;
-  /** Display size limits: larger inputs are average-pooled (default 800 frames × 512 bins). */
+  /** Display size limits: larger inputs are average-pooled (default 400 frames × 256 bins, ~100 k cells: a 30-s spectrogram stays a ~0.6 MB figure). */
   maxFrames?: number;
   maxBins?: number;
   colorscale?: string;
@@ -150,8 +167,8 @@ export function heatmap(m: Matrix, opts: HeatmapOptions = {}): Figure {
   const nFrames = opts.framesFirst ? v.rows : v.cols;
   if (!nFeat || !nFrames) throw new Error(`heatmap(${kind}): empty matrix [${v.rows}, ${v.cols}]`);
   const at = opts.framesFirst ? (f: number, t: number) => v.at(t, f) : (f: number, t: number) => v.at(f, t);
-  const fStep = Math.max(1, Math.ceil(nFeat / (opts.maxBins ?? 512)));
-  const tStep = Math.max(1, Math.ceil(nFrames / (opts.maxFrames ?? 800)));
+  const fStep = Math.max(1, Math.ceil(nFeat / (opts.maxBins ?? 256)));
+  const tStep = Math.max(1, Math.ceil(nFrames / (opts.maxFrames ?? 400)));
   const z: number[][] = [];
   const yIdx: number[] = [];
   for (let f0 = 0; f0 < nFeat; f0 += fStep) {

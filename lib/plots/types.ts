@@ -15,11 +15,15 @@ export interface Figure {
 }
 
 /**
- * A 2-D array as the builders accept it: rows of numbers (`number[][]`, `Float32Array[]`), or a
+ * A 2-D array as the builders accept it: rows of numbers (`number[][]`, `Float32Array[]`), a
  * flat row-major buffer with its shape (`{ data, shape: [rows, cols] }`, e.g. a tensor's
- * `dataSync()` and `shape`).
+ * `dataSync()` and `shape`), or lib/features' `{ data, rows, cols }`.
  */
-export type Matrix = readonly ArrayLike<number>[] | { data: ArrayLike<number>; shape: readonly [number, number] | readonly number[] };
+export type Matrix =
+  | readonly ArrayLike<number>[]
+  | { data: ArrayLike<number>; shape: readonly [number, number] | readonly number[] }
+  /** lib/features' Matrix: `[rows, cols]` row-major. */
+  | { data: ArrayLike<number>; rows: number; cols: number };
 
 /** Rows and columns of a `Matrix`, with a getter; throws on ragged rows or a wrong buffer size. */
 export function matrixView(m: Matrix, what = 'matrix'): { rows: number; cols: number; at: (r: number, c: number) => number } {
@@ -31,7 +35,9 @@ export function matrixView(m: Matrix, what = 'matrix'): { rows: number; cols: nu
     });
     return { rows, cols, at: (r, c) => (m as readonly ArrayLike<number>[])[r][c] };
   }
-  const { data, shape } = m as { data: ArrayLike<number>; shape: readonly number[] };
+  const flat = m as { data: ArrayLike<number>; shape?: readonly number[]; rows?: number; cols?: number };
+  const shape = flat.shape ?? [flat.rows ?? NaN, flat.cols ?? NaN];
+  const data = flat.data;
   if (shape.length !== 2) throw new Error(`${what}: expected a 2-D shape, got [${shape.join(', ')}]`);
   const [rows, cols] = shape;
   if (rows * cols !== data.length) throw new Error(`${what}: shape [${rows}, ${cols}] needs ${rows * cols} values, got ${data.length}`);
