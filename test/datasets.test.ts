@@ -12,7 +12,7 @@ import { spawnSync } from 'child_process';
 import { ROOT } from '../lib/paths';
 import {
   GTZAN_GENRES, loadGtzan, loadFma, validateTracks, readGtzanFeatures, multiLabelTarget, resolveDataset, ensureGenerated, generate,
-  gtzanLabel, type FmaTrack,
+  gtzanLabel, readFmaTracks, type FmaTrack,
 } from '../lib/datasets';
 import { FMA_TRACKS_COLUMNS } from '../lib/datasets/generate';
 import { encodeMp3 } from '../lib/datasets/mp3encode';
@@ -195,6 +195,13 @@ test('FMA: tracks.csv two-level header, subsets, id → path, genre_top, multi-l
   assert.equal(t5.split, 'test');
   assert.deepEqual(ds.classes, ['Hip-Hop', 'Rock']);
   assert.ok(ds.metadata.columns.includes('track.genre_top'));
+  const tracksCsv = path.join(root, 'fma_metadata', 'tracks.csv');
+  assert.deepEqual((await readFmaTracks(tracksCsv, { columns: 'all' })).shape, [5, 53]);
+  const broken = path.join(tmpDir('fma-broken'), 'tracks.csv');
+  fs.writeFileSync(broken, fs.readFileSync(tracksCsv, 'utf8').replace(/\n5,.*\n/, '\n5,0,oops\n'));
+  await assert.rejects(readFmaTracks(broken), /tracks\.csv: row 5 has 3 fields, the header 53/);
+  fs.writeFileSync(broken, 'genre_id,title\n1,Rock\n');
+  await assert.rejects(readFmaTracks(broken), /not FMA's tracks\.csv layout/);
 
   const target = multiLabelTarget(ds, ds.tracks);
   assert.deepEqual(target.classes, ['Hip-Hop', 'Punk', 'Rock'], 'by frequency, ties by title');

@@ -15,7 +15,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadAudio } from '../audio/index';
-import { readCsvFrame, type DataFrame } from './frames';
+import { loadDanfo, readCsvFrame, type DataFrame } from './frames';
+import { forEachCsvRow } from './csv';
 import type { Dataset, Problem, Track } from './types';
 
 export type FmaSubset = 'small' | 'medium' | 'large';
@@ -50,7 +51,7 @@ export interface FmaDataset extends Dataset {
   /** The `genre_top` classes present in the chosen subset, sorted by name (the single-label class order). */
   classes: string[];
   tracks: FmaTrack[];
-  /** tracks.csv as a danfojs DataFrame, columns flattened to 'group.field' ('track.genre_top'), plus 'track_id'. */
+  /** tracks.csv as a danfojs DataFrame: 'track_id' and FMA_TRACK_COLUMNS (flattened 'group.field' names). */
   metadata: DataFrame;
 }
 
@@ -90,26 +91,54 @@ export async function readFmaGenres(file: string): Promise<Map<number, FmaGenre>
   return out;
 }
 
+/** tracks.csv columns kept by default (flattened 'group.field' names); pass `columns: 'all'` for all 52. */
+export const FMA_TRACK_COLUMNS = [
+  'set.split', 'set.subset', 'track.genre_top', 'track.genres', 'track.genres_all', 'track.title', 'track.duration',
+  'track.bit_rate', 'track.listens', 'track.date_created', 'artist.id', 'artist.name', 'album.id', 'album.title',
+] as const;
+
 /**
- * Reads tracks.csv with danfojs. FMA writes it from a pandas frame with a two-level column index,
- * so the file opens with three header rows (group names, field names, then `track_id`); danfojs
- * reads one header row, so the file is read header-less and the two levels joined: 'set.subset'.
+ * Reads tracks.csv into a danfojs DataFrame. FMA writes it from a pandas frame with a two-level
+ * column index, so the file opens with three header rows (group names, field names, then
+ * `track_id`); danfojs has no MultiIndex, so the two levels are joined: 'set.subset'. The rows are
+ * streamed (csv.ts) and only `columns` kept: the real file is ~100 000 rows with long free-text
+ * fields (artist bios), which as a full string table costs gigabytes.
  */
-export async function readFmaTracks(file: string): Promise<DataFrame> {
+export async function readFmaTracks(file: string, opts: { columns?: readonly string[] | 'all' } = {}): Promise<DataFrame> {
   if (!fs.existsSync(file)) throw new Error(`FMA: ${file} is missing (it comes in fma_metadata.zip)`);
-  const raw = await readCsvFrame(file, { header: false });
-  const rows = raw.values as unknown as string[][];
-  if (rows.length < 3 || String(rows[2][0]) !== 'track_id') {
-    throw new Error(`${file}: not FMA's tracks.csv layout (expected 3 header rows, the third starting with 'track_id')`);
-  }
-  let group = '';
-  const names = rows[0].map((g, i) => {
-    if (i === 0) return 'track_id';
-    if (String(g)) group = String(g); // pandas leaves repeated top-level names in place; be lenient if blank
-    return `${group}.${String(rows[1][i])}`;
+  const text = fs.readFileSync(file, 'utf8');
+  let names: string[] = [];
+  let keep: number[] = [];
+  const cols: string[][] = [];
+  let level0: string[] = [];
+  forEachCsvRow(text, file, (row, i) => {
+    if (i === 0) level0 = row;
+    else if (i === 1) {
+      if (level0[0] !== '' || row[0] !== '' || row.length !== level0.length) {
+        throw new Error(`${file}: not FMA's tracks.csv layout (expected 3 header rows: groups, fields, then 'track_id')`);
+      }
+      let group = '';
+      names = row.map((f, j) => {
+        if (j === 0) return 'track_id';
+        if (level0[j]) group = level0[j]; // be lenient if a writer left repeated group names blank
+        return `${group}.${f}`;
+      });
+      const wanted = opts.columns === 'all' ? names.slice(1) : opts.columns ?? FMA_TRACK_COLUMNS;
+      for (const w of wanted) if (!names.includes(w)) throw new Error(`${file}: column ${w} missing`);
+      keep = [0, ...wanted.map((w) => names.indexOf(w))];
+      for (let k = 0; k < keep.length; k++) cols.push([]);
+    } else if (i === 2) {
+      if (row[0] !== 'track_id') throw new Error(`${file}: not FMA's tracks.csv layout (expected 3 header rows, the third starting with 'track_id')`);
+    } else if (row.length > 1 || row[0] !== '') {
+      if (row.length !== names.length) throw new Error(`${file}: row ${i + 1} has ${row.length} fields, the header ${names.length}`);
+      for (let k = 0; k < keep.length; k++) cols[k].push(row[keep[k]]);
+    }
   });
-  const dfd = (await import('./frames')).loadDanfo();
-  return new dfd.DataFrame(rows.slice(3).map((r) => r.map(String)), { columns: names });
+  if (!names.length) throw new Error(`${file}: not FMA's tracks.csv layout (no header rows)`);
+  const dfd = loadDanfo();
+  const data: Record<string, string[]> = {};
+  keep.forEach((j, k) => (data[names[j]] = cols[k]));
+  return new dfd.DataFrame(data);
 }
 
 export interface FmaOptions {

@@ -17,7 +17,7 @@ import { problemOf } from './problems';
 
 export * from './types';
 export { GTZAN_GENRES, type GtzanGenre, type GtzanDataset, loadGtzan, readGtzanFeatures, gtzanLabel, detectGtzanLayout } from './gtzan';
-export { FMA_SUBSETS, type FmaSubset, type FmaDataset, type FmaTrack, type FmaGenre, loadFma, readFmaTracks, readFmaGenres, multiLabelTarget, fmaAudioPath, type MultiLabelTarget } from './fma';
+export { FMA_SUBSETS, FMA_TRACK_COLUMNS, type FmaSubset, type FmaDataset, type FmaTrack, type FmaGenre, loadFma, readFmaTracks, readFmaGenres, multiLabelTarget, fmaAudioPath, type MultiLabelTarget } from './fma';
 export { ensureGenerated, generate, generateGtzan, generateFma, GENERATED_DIR, type GenerateOptions, type GeneratedManifest } from './generate';
 export * from './splits';
 export * from './cache';
