@@ -35,10 +35,11 @@ export function powerToDb(S: Matrix, opts: DbOptions = {}): Matrix {
   if (!(amin > 0)) throw new Error(`powerToDb: amin must be > 0, got ${amin}`);
   if (topDb !== null && !(topDb >= 0)) throw new Error(`powerToDb: topDb must be ≥ 0, got ${topDb}`);
   const refDb = 10 * Math.log10(Math.max(amin, refValue(opts.ref ?? 1.0, S.data)));
-  const out = new Float32Array(S.data.length);
+  const sd = S.data;
+  const out = new Float32Array(sd.length);
   let peak = -Infinity;
   for (let i = 0; i < out.length; i++) {
-    const v = S.data[i];
+    const v = sd[i];
     const db = 10 * Math.log10(v > amin ? v : amin) - refDb;
     out[i] = db;
     if (out[i] > peak) peak = out[i];

@@ -157,10 +157,18 @@ export function melFromSignal(y: Float32Array, opts: StftOptions, fb: MelFilterb
   const P = new Float32Array(bins);
   const { lo, hi, data: w, rows } = fb;
   forEachFrame(y, s, (t, re, im) => {
-    for (let k = 0; k < bins; k++) {
-      const a = Math.fround(re[k]), b = Math.fround(im[k]);
-      const m = Math.fround(Math.sqrt(a * a + b * b));
-      P[k] = power === 2 ? m * m : power === 1 ? m : Math.pow(m, power);
+    if (power === 2) {
+      for (let k = 0; k < bins; k++) {
+        const a = Math.fround(re[k]), b = Math.fround(im[k]);
+        const m = Math.fround(Math.sqrt(a * a + b * b));
+        P[k] = m * m;
+      }
+    } else {
+      for (let k = 0; k < bins; k++) {
+        const a = Math.fround(re[k]), b = Math.fround(im[k]);
+        const m = Math.fround(Math.sqrt(a * a + b * b));
+        P[k] = power === 1 ? m : Math.pow(m, power);
+      }
     }
     for (let i = 0; i < rows; i++) {
       let acc = 0;

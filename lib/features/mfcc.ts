@@ -21,17 +21,18 @@ export function dctMatrix(nOut: number, n: number, norm: 'ortho' | null = 'ortho
 export function dct(S: Matrix, nOut: number, norm: 'ortho' | null = 'ortho'): Matrix {
   if (nOut > S.rows) throw new Error(`dct: cannot keep ${nOut} coefficients of ${S.rows} rows`);
   const D = dctMatrix(nOut, S.rows, norm);
-  const T = S.cols, n = S.rows;
+  const T = S.cols, n = S.rows, sd = S.data;
   const out = new Float32Array(nOut * T);
-  const acc = new Float64Array(T);
-  for (let k = 0; k < nOut; k++) {
-    acc.fill(0);
-    for (let j = 0; j < n; j++) {
-      const w = D[k * n + j];
-      const rowOff = j * T;
-      for (let t = 0; t < T; t++) acc[t] += w * S.data[rowOff + t];
+  // frame by frame: the frame's n values stay in a small float64 buffer, the basis row is contiguous
+  const col = new Float64Array(n);
+  for (let t = 0; t < T; t++) {
+    for (let j = 0; j < n; j++) col[j] = sd[j * T + t];
+    for (let k = 0; k < nOut; k++) {
+      let acc = 0;
+      const off = k * n;
+      for (let j = 0; j < n; j++) acc += D[off + j] * col[j];
+      out[k * T + t] = acc;
     }
-    out.set(acc, k * T);
   }
   return { data: out, rows: nOut, cols: T };
 }
