@@ -16,7 +16,7 @@ import { resample } from './resample';
 export { AudioError, type AudioErrorReason } from './errors';
 export { decodeWav, writeWav, type Decoded } from './wav';
 export { decodeMp3 } from './mp3';
-export { resample, resampledLength } from './resample';
+export { resample, resampledLength, RESAMPLE_ZERO_CROSSINGS } from './resample';
 export { makeChunks, segments } from './chunks';
 
 export interface LoadOptions {

@@ -16,6 +16,8 @@
  */
 
 const ZERO_CROSSINGS = 96;
+/** The filter's reach: zero crossings of the lower rate on each side of an output sample. */
+export const RESAMPLE_ZERO_CROSSINGS = ZERO_CROSSINGS;
 const KAISER_BETA = 13.0;
 const ROLLOFF = 0.956;
 /** Above this many phases the table would be too big; weights are then computed per sample. */
