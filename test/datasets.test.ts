@@ -112,7 +112,7 @@ test('GTZAN original layout: labels from folders, fixed class order, bad files r
   assert.equal(ds.tracks.length, 15, 'every audio-named file is indexed; reading comes later');
   assert.equal(ds.tracks.find((t) => t.id === 'country.00003')!.genre, 'country');
 
-  const v = await validateTracks(ds.tracks);
+  const v = await ds.validate();
   const bad = Object.fromEntries(v.problems.map((p) => [path.basename(p.file), p.reason]));
   assert.deepEqual(bad, { 'country.00000.wav': 'not-audio', 'country.00001.wav': 'empty', 'country.00002.wav': 'truncated' });
   assert.equal(v.ok.length, 12);

@@ -19,7 +19,7 @@ import { readNpy, writeNpy, type Npy } from '../features/npy';
 import { DATA_DIR } from '../paths';
 import { Rng } from './rng';
 import type { Problem, Track } from './types';
-import { problemOf } from './problems';
+import { problemOf } from './validate';
 
 export const CACHE_DIR = path.join(DATA_DIR, 'cache');
 

@@ -7,7 +7,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { detectGtzanLayout, loadGtzan } from './gtzan';
 import { loadFma } from './fma';
-import { validateTracks } from './index';
 import type { Dataset, Problem } from './types';
 
 export interface CheckReport {
@@ -81,7 +80,7 @@ export async function checkDataset(dir: string, opts: { onProgress?: (done: numb
       message: `no dataset layout found in ${dir}: expected genres/<genre>/ (GTZAN), Data/genres_original/<genre>/ (GTZAN, Kaggle) or fma_metadata/ + fma_small/ (FMA)`,
     }]);
   }
-  const v = await validateTracks(ds.tracks, opts);
+  const v = await ds.validate(opts);
   const perGenre: Record<string, number> = {};
   for (const c of ds.classes) perGenre[c] = 0;
   for (const t of v.ok) perGenre[t.genre || '(no genre_top)'] = (perGenre[t.genre || '(no genre_top)'] ?? 0) + 1;

@@ -17,6 +17,7 @@ import * as path from 'path';
 import { loadAudio } from '../audio/index';
 import { loadDanfo, readCsvFrame, type DataFrame } from './frames';
 import { forEachCsvRow } from './csv';
+import { validateTracks } from './validate';
 import type { Dataset, Problem, Track } from './types';
 
 export type FmaSubset = 'small' | 'medium' | 'large';
@@ -219,7 +220,7 @@ export async function loadFma(root: string, opts: FmaOptions = {}): Promise<FmaD
     });
   }
   const classes = [...new Set(tracks.map((t) => t.genre).filter(Boolean))].sort();
-  return { name: 'fma', layout: 'fma', root, subset, audioDir, genres, classes, tracks, problems, metadata };
+  return { name: 'fma', layout: 'fma', root, subset, audioDir, genres, classes, tracks, problems, metadata, validate: (o) => validateTracks(tracks, o) };
 }
 
 export interface MultiLabelTarget {

@@ -17,6 +17,7 @@ import * as path from 'path';
 import { loadAudio } from '../audio/index';
 import type { Dataset, Problem, Track } from './types';
 import { readCsvFrame, type DataFrame } from './frames';
+import { validateTracks } from './validate';
 
 /** The 10 GTZAN genres; index = class id everywhere in genre-lab. */
 export const GTZAN_GENRES = ['blues', 'classical', 'country', 'disco', 'hiphop', 'jazz', 'metal', 'pop', 'reggae', 'rock'] as const;
@@ -114,7 +115,10 @@ export function loadGtzan(root: string): GtzanDataset {
     const f = path.join(dataDir, `features_${n}_sec.csv`);
     return fs.existsSync(f) ? f : null;
   };
-  return { name: 'gtzan', layout, root, audioDir, classes: GTZAN_GENRES, tracks, problems, featureCsv: { '30': csv('30'), '3': csv('3') } };
+  return {
+    name: 'gtzan', layout, root, audioDir, classes: GTZAN_GENRES, tracks, problems, featureCsv: { '30': csv('30'), '3': csv('3') },
+    validate: (opts) => validateTracks(tracks, opts),
+  };
 }
 
 /**

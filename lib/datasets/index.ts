@@ -8,12 +8,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { AudioError } from '../audio/index';
 import { DATA_DIR } from '../paths';
 import { ensureGenerated, type GenerateOptions } from './generate';
 import { detectGtzanLayout } from './gtzan';
-import type { Problem, Track, Validation } from './types';
-import { problemOf } from './problems';
 
 export * from './types';
 export { GTZAN_GENRES, type GtzanGenre, type GtzanDataset, loadGtzan, readGtzanFeatures, gtzanLabel, detectGtzanLayout } from './gtzan';
@@ -21,7 +18,7 @@ export { FMA_SUBSETS, FMA_TRACK_COLUMNS, type FmaSubset, type FmaDataset, type F
 export { ensureGenerated, generate, generateGtzan, generateFma, GENERATED_DIR, type GenerateOptions, type GeneratedManifest } from './generate';
 export * from './splits';
 export * from './cache';
-export { problemOf } from './problems';
+export { problemOf, validateTracks } from './validate';
 
 export type DatasetKind = 'gtzan' | 'fma';
 
@@ -69,27 +66,4 @@ export async function resolveDataset(
   for (const c of dataCandidates(kind, dataDir)) if (looksLike(kind, c)) return { kind, root: c, source: 'data' };
   const dirs = await ensureGenerated({ ...opts.generate, sets: [kind] });
   return { kind, root: dirs[kind], source: 'generated' };
-}
-
-/**
- * Decodes every track once at its native rate (mirdata's validate): the readable ones, and a
- * Problem for each missing / empty / truncated / corrupt / non-audio file. Never throws for a bad file.
- */
-export async function validateTracks<T extends Track>(tracks: T[], opts: { onProgress?: (done: number, total: number) => void } = {}): Promise<Validation & { ok: T[] }> {
-  const ok: T[] = [];
-  const problems: Problem[] = [];
-  const stats: Validation['stats'] = [];
-  let done = 0;
-  for (const t of tracks) {
-    try {
-      const a = await t.audio({ sr: null, mono: true });
-      if (a.y.length === 0) throw new AudioError(t.path, 'empty', 'no audio samples');
-      ok.push(t);
-      stats.push({ id: t.id, sr: a.sr, channels: a.channels, durationS: a.durationS });
-    } catch (e) {
-      problems.push(problemOf(t, e));
-    }
-    opts.onProgress?.(++done, tracks.length);
-  }
-  return { ok, problems, stats };
 }

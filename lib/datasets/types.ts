@@ -45,6 +45,8 @@ export interface Dataset {
   tracks: Track[];
   /** Problems found while indexing (missing folders, stray files, bad names); audio is not read yet. */
   problems: Problem[];
+  /** Decodes every track once: readable tracks, and the unreadable ones with reasons (validateTracks). */
+  validate(opts?: { onProgress?: (done: number, total: number) => void }): Promise<Validation>;
 }
 
 /** Result of reading every track's audio once. */
