@@ -22,7 +22,7 @@ export interface NotebookOptions {
   dataset?: DatasetName;
   profile?: Profile;
   seed?: number;
-  /** Write results here instead of results/<name>/ (tests). */
+  /** Write results here instead of results/<name>/ (default: $GENRE_LAB_RESULTS_DIR/<name> when set). */
   outDir?: string;
 }
 
@@ -90,7 +90,9 @@ export class NotebookSession {
     this.profile = resolveProfile(opts.profile);
     this.seed = resolveSeed(opts.seed);
     this.dataset = dataset;
-    this.outDir = opts.outDir ?? resultsDir(name);
+    // GENRE_LAB_RESULTS_DIR moves every notebook's results (the tests write to a temporary folder).
+    const root = process.env.GENRE_LAB_RESULTS_DIR;
+    this.outDir = opts.outDir ?? (root ? path.join(path.resolve(root), name) : resultsDir(name));
     this.figuresDir = path.join(this.outDir, 'figures');
     fs.mkdirSync(this.figuresDir, { recursive: true });
   }

@@ -104,7 +104,7 @@ export function spectrum(spec: ArrayLike<number> | { re: ArrayLike<number>; im: 
     let best = -Infinity;
     let kBest = k;
     for (let j = k; j < Math.min(n, k + step); j++) if (bin(j) > best) (best = bin(j)), (kBest = j);
-    f.push(round4((kBest * sr) / nFft));
+    f.push(Math.round(((kBest * sr) / nFft) * 100) / 100); // Hz to 0.01: exact enough to read a bin
     m.push(round4(best));
   }
   return {
