@@ -11,7 +11,7 @@ import * as path from 'path';
 import {
   amplitudeToDb, chromaFilterbank, chromaStft, estimateTuning, magnitudeFrames, melFilterbank, melspectrogram, mfcc,
   powerFrames, powerToDb, readMatrixNpy, readNpy, rms, seed001Features33, seed002MelDb, spectralCentroid, spectralContrast,
-  spectralRolloff, spectrogram, torchMelSpectrogram, torchMfcc, zeroCrossingRate, type Matrix,
+  spectralRolloff, spectrogram, stft, torchMelSpectrogram, torchMfcc, zeroCrossingRate, type Matrix,
 } from '../lib/features';
 
 const GOLDEN = path.join(__dirname, 'fixtures', 'features', 'golden');
@@ -100,4 +100,19 @@ test('filterbanks equal librosa.filters.mel / chroma', () => {
     const { worst, at } = compare(ours, ref, 'spectrum');
     assert.ok(worst <= 1, `${name}: ${worst}× tolerance at ${at}`);
   }
+});
+
+test('stft (complex) is consistent with the magnitude golden and has the right phase', () => {
+  const c = manifest.cases.find((x) => x.name === 'chirp' && x.sr === 22050)!;
+  const y = readNpy(path.join(GOLDEN, c.signal.file)).data;
+  const X = stft(y);
+  const mag: Matrix = { data: X.re.map((r, i) => Math.hypot(r, X.im[i])), rows: X.rows, cols: X.cols };
+  const { worst, at } = compare(mag, readMatrixNpy(path.join(GOLDEN, c.features.mag.file)), 'spectrum');
+  assert.ok(worst <= 1, `|stft|: ${worst}× tolerance at ${at}`);
+  // A cosine on bin 32 (centred frames, periodic Hann): frame t is centred on sample t·hop, where the
+  // cosine's phase is 2π·32·t·hop/nFft = 2π·8t: a real, positive coefficient.
+  const n = 2048, cos = Float32Array.from({ length: 8 * n }, (_, i) => Math.cos((2 * Math.PI * 32 * i) / n));
+  const C = stft(cos, { nFft: n, hopLength: 512 });
+  const t = 5;
+  assert.ok(C.re[32 * C.cols + t] > 100 && Math.abs(C.im[32 * C.cols + t]) < 1e-3 * C.re[32 * C.cols + t]);
 });
