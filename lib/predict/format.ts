@@ -11,7 +11,7 @@ const bar = (p: number, width = 20) => '█'.repeat(Math.round(Math.max(0, Math.
 export function formatPredictions(results: PredictResult[], info?: ModelInfo): string {
   const lines: string[] = [];
   if (info) {
-    lines.push(`model ${info.experiment} (${info.dir}): ${info.multiLabel ? 'multi-label, per-genre sigmoid probabilities' : 'single-label, softmax probabilities'}; ${info.featureKind} at ${info.sampleRate} Hz, ${info.windowS.toFixed(2)}-s windows`);
+    lines.push(`model ${info.experiment} (${info.dir}): ${info.multiLabel ? 'multi-label, per-genre sigmoid probabilities' : 'single-label, softmax probabilities'}; ${info.featureKind} at ${info.sampleRate} Hz, ${info.cropFrames === null ? `${info.windowS.toFixed(2)}-s windows` : `${info.windowS.toFixed(1)}-s clips in crops of ${info.cropFrames} frames`}`);
     for (const a of info.assumed) lines.push(`  assumed: ${a}`);
     lines.push('');
   }
@@ -48,7 +48,7 @@ export function predictionRows(results: PredictResult[]): PredictionRow[] {
 /** The CLI's `--json` document (schema version 1): the model, then one entry per file in input order. */
 export interface PredictJson {
   schema: 'genre-lab.predict/1';
-  model: { dir: string; experiment: string; multiLabel: boolean; output: string; classes: string[]; sampleRate: number; windowS: number; assumed: string[] };
+  model: { dir: string; experiment: string; multiLabel: boolean; output: string; classes: string[]; sampleRate: number; windowS: number; cropFrames: number | null; assumed: string[] };
   results: (
     | { file: string; ok: true; top: { genre: string; probability: number }[]; durationS: number; sampleRate: number; channels: number; windows: number; analysedS: number; warnings: string[] }
     | { file: string; ok: false; reason: string; error: string }
@@ -58,7 +58,7 @@ export interface PredictJson {
 export function predictionsJson(results: PredictResult[], info: ModelInfo): PredictJson {
   return {
     schema: 'genre-lab.predict/1',
-    model: { dir: info.dir, experiment: info.experiment, multiLabel: info.multiLabel, output: info.output, classes: info.classNames, sampleRate: info.sampleRate, windowS: info.windowS, assumed: info.assumed },
+    model: { dir: info.dir, experiment: info.experiment, multiLabel: info.multiLabel, output: info.output, classes: info.classNames, sampleRate: info.sampleRate, windowS: info.windowS, cropFrames: info.cropFrames, assumed: info.assumed },
     results: results.map((r) =>
       r.ok
         ? { file: r.file, ok: true as const, top: r.top, durationS: r.durationS, sampleRate: r.sampleRate, channels: r.channels, windows: r.windows, analysedS: r.analysedS, warnings: r.warnings }

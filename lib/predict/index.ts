@@ -14,7 +14,7 @@ import * as path from 'path';
 import { RESULTS_DIR, resultsDir } from '../paths';
 import { Predictor, type Prediction, type PredictOptions, type PredictResult } from './predictor';
 
-export { Predictor, PredictError, SILENCE_PEAK, MIN_SECONDS, DEFAULT_MAX_SECONDS, type Prediction, type PredictionFailure, type PredictResult, type PredictOptions, type PredictFailReason, type GenreScore, type ModelInfo } from './predictor';
+export { Predictor, PredictError, SILENCE_PEAK, MIN_SECONDS, DEFAULT_MAX_SECONDS, type Prediction, type PredictionFailure, type PredictResult, type PredictOptions, type PredictFailReason, type GenreScore, type ModelInfo, type ModelInputs } from './predictor';
 export { ModelSettingsError, parsePredictSpec, readPredictSpec, expectedInputShape, SUPPORTED_META_VERSIONS, DEFAULT_CLIP_SECONDS, type PredictSpec } from './spec';
 export { planWindows, readWindow, trainingWindow, type WindowShape, type WindowPlan } from './windows';
 export { formatPredictions, predictionRows, predictionsJson, type PredictJson, type PredictionRow } from './format';

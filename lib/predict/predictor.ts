@@ -95,6 +95,18 @@ export interface PredictOptions {
   maxSeconds?: number;
 }
 
+/** One file's model inputs: every analysed window's example, in model layout. */
+export interface ModelInputs {
+  /** `start`: the window's start in seconds; `data` row-major in `shape` (batch axis excluded). */
+  examples: { start: number; data: Float32Array; shape: number[] }[];
+  durationS: number;
+  /** The file's own rate and channel count. */
+  sampleRate: number;
+  channels: number;
+  analysedS: number;
+  warnings: string[];
+}
+
 /** What the model expects, for display. */
 export interface ModelInfo {
   dir: string;
@@ -108,6 +120,8 @@ export interface ModelInfo {
   /** One training example's audio window and the step between windows, in seconds (variable-length models: the clip). */
   windowS: number;
   strideS: number;
+  /** Variable-length models: frames per crop (the longest training crop); null for fixed windows. */
+  cropFrames: number | null;
   assumed: string[];
 }
 
@@ -149,14 +163,20 @@ export class Predictor {
     return {
       dir: this.dir, experiment: s.experiment, output: s.output, multiLabel: s.multiLabel, classNames: s.classNames,
       inputShape: s.inputShape, featureKind: s.features.kind, sampleRate: sr,
-      windowS: this.window.length / sr, strideS: this.window.stride / sr, assumed: s.assumed,
+      windowS: this.window.length / sr, strideS: this.window.stride / sr, cropFrames: s.frames === null ? s.crop!.max : null, assumed: s.assumed,
     };
   }
 
-  /** Predicts one file; bad input throws PredictError naming the file. */
-  async predict(file: string, opts: PredictOptions = {}): Promise<Prediction> {
+  /**
+   * The model's inputs for one file, computed as training computed them: decode, pick the
+   * training-sized windows (planWindows), resample each to the model's rate (readWindow), skip
+   * silent ones, features (extractFeatures) and layout (layoutExample). Bad input throws PredictError.
+   */
+  async inputs(file: string, opts: Pick<PredictOptions, 'maxSeconds'> = {}): Promise<ModelInputs> {
     const s = this.spec;
     const sr = s.features.sampleRate;
+    const maxSeconds = opts.maxSeconds ?? DEFAULT_MAX_SECONDS;
+    if (!(maxSeconds > 0)) throw new Error(`predict: maxSeconds must be > 0, got ${maxSeconds}`);
     let audio;
     try {
       audio = await loadAudio(file, { sr: null, mono: true });
@@ -175,8 +195,6 @@ export class Predictor {
 
     const warnings: string[] = [];
     const n = resampledLength(y.length, srIn, sr);
-    const maxSeconds = opts.maxSeconds ?? DEFAULT_MAX_SECONDS;
-    if (!(maxSeconds > 0)) throw new Error(`predict: maxSeconds must be > 0, got ${maxSeconds}`);
     const plan = planWindows(n, this.window, (maxSeconds * sr) / this.window.length);
     const winS = this.window.length / sr;
     if (plan.padded) {
@@ -187,25 +205,20 @@ export class Predictor {
     if (plan.total > plan.starts.length)
       warnings.push(`long file (${fmtS(durationS)}): ${plan.starts.length} of its ${plan.total} windows of ${fmtS(winS)} analysed, spread evenly (maxSeconds ${maxSeconds})`);
 
-    const preds: Float32Array[] = [];
+    const examples: ModelInputs['examples'] = [];
     let silentWindows = 0;
-    let analysed = 0;
-    // Batches of equally shaped examples.
-    let batch: Float32Array[] = [];
-    let batchShape: number[] = [];
-    const flush = () => {
-      if (!batch.length) return;
-      preds.push(...this.predictBatch(batch, batchShape));
-      batch = [];
+    let analysedS = 0;
+    const featuresOf = (sig: Float32Array) => {
+      let m;
+      try {
+        m = extractFeatures(sig, s.features);
+      } catch (e) {
+        throw new PredictError(file, 'features', `cannot compute the ${s.features.kind} features: ${(e as Error).message}`);
+      }
+      for (let i = 0; i < m.data.length; i++)
+        if (!Number.isFinite(m.data[i])) throw new PredictError(file, 'features', `the ${s.features.kind} features of this audio are not finite numbers (NaN/Infinity)`);
+      return m;
     };
-    const add = (data: Float32Array, shape: number[]) => {
-      if (batch.length && (batch.length >= BATCH || shape.join() !== batchShape.join())) flush();
-      for (let i = 0; i < data.length; i++)
-        if (!Number.isFinite(data[i])) throw new PredictError(file, 'features', `the ${s.features.kind} features of this audio are not finite numbers (NaN/Infinity)`);
-      batch.push(data);
-      batchShape = shape;
-    };
-
     for (const start of plan.starts) {
       const len = s.frames === null ? Math.min(this.window.length, n - start) : this.window.length;
       const sig = readWindow(y, srIn, sr, start, len);
@@ -213,37 +226,54 @@ export class Predictor {
         silentWindows++;
         continue;
       }
-      analysed += Math.min(len, n - start) / sr;
-      const m = extractFeatures(sig, s.features);
+      analysedS += Math.min(len, n - start) / sr;
+      const m = featuresOf(sig);
       if (s.frames !== null) {
-        const ex = layoutExample(m, s.layout, s.frames);
-        add(ex.data, ex.shape);
+        examples.push({ start: start / sr, ...layoutExample(m, s.layout, s.frames) });
         continue;
       }
       // Variable-length models (seed 002): features of the whole clip (its ref=max dB scale
-      // spans the clip, as in training), then consecutive crops of the longest training crop.
+      // spans the clip, as in training), then consecutive crops of the longest training crop;
+      // a sequence shorter than that is predicted whole, as lib/metrics predictWithTta does.
       const seq = layoutExample(m, 'time-major', null);
       const [T, F] = seq.shape;
       const crop = Math.min(s.crop!.max, T);
-      for (const c of planWindows(T, { length: crop, stride: crop }).starts) add(seq.data.slice(c * F, (c + crop) * F), [crop, F]);
+      for (const c of planWindows(T, { length: crop, stride: crop }).starts)
+        examples.push({ start: start / sr, data: seq.data.slice(c * F, (c + crop) * F), shape: [crop, F] });
     }
-    flush();
-    if (!preds.length)
+    if (!examples.length)
       throw new PredictError(file, 'silent', `every analysed window is silent (below −80 dBFS) in ${fmtS(durationS)} of audio: there is no music to classify`);
     if (silentWindows) warnings.push(`${silentWindows} silent window(s) skipped`);
+    return { examples, durationS, sampleRate: srIn, channels, analysedS, warnings };
+  }
 
+  /** Predicts one file; bad input throws PredictError naming the file. */
+  async predict(file: string, opts: PredictOptions = {}): Promise<Prediction> {
+    const s = this.spec;
+    const C = s.classNames.length;
+    const topOpt = opts.top ?? 5;
+    if (!(Number.isInteger(topOpt) || topOpt === Infinity) || topOpt < 0) throw new Error(`predict: top must be a whole number ≥ 0, got ${opts.top}`);
+    const k = topOpt === 0 ? C : Math.min(topOpt, C);
+    const inp = await this.inputs(file, opts);
+    // Batches of equally shaped examples (variable-length clips give crops of different lengths).
+    const preds: Float32Array[] = [];
+    for (let i = 0; i < inp.examples.length; ) {
+      const shape = inp.examples[i].shape;
+      let j = i + 1;
+      while (j < inp.examples.length && j - i < BATCH && inp.examples[j].shape.join() === shape.join()) j++;
+      preds.push(...this.predictBatch(inp.examples.slice(i, j).map((e) => e.data), shape));
+      i = j;
+    }
     const mean = averagePredictions(preds);
     const probabilities: Record<string, number> = {};
     s.classNames.forEach((c, i) => (probabilities[c] = mean[i]));
-    const k = opts.top === undefined ? 5 : opts.top <= 0 ? s.classNames.length : Math.min(opts.top, s.classNames.length);
-    if (!Number.isInteger(k) && k !== s.classNames.length) throw new Error(`predict: top must be a whole number, got ${opts.top}`);
     const top = s.classNames
       .map((genre, i) => ({ genre, probability: mean[i] }))
       .sort((a, b) => b.probability - a.probability)
       .slice(0, k);
     return {
-      file, ok: true, top, probabilities, multiLabel: s.multiLabel, durationS, sampleRate: srIn, channels,
-      windows: preds.length, analysedS: analysed, warnings,
+      file, ok: true, top, probabilities, multiLabel: s.multiLabel, durationS: inp.durationS, sampleRate: inp.sampleRate,
+      channels: inp.channels, windows: preds.length, analysedS: inp.analysedS, warnings: inp.warnings,
     };
   }
 
