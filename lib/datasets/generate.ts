@@ -212,10 +212,11 @@ export function generateFma(options: GenerateOptions = {}): GeneratedManifest {
         const other = rng.pick(FMA_TOP_STYLES.filter((t) => t.id !== top.id));
         genres.push(rng.pick(subsOf(other.id)).id);
       }
-      // FMA's split is 80/10/10 per genre_top; here the last tracks of each genre go to val/test.
+      // FMA's split is 80/10/10 per genre_top; here the last tracks of each genre go to val/test
+      // (at least one each once a genre has 5 tracks; tiny sets keep their tracks for training).
       const n = o.fmaTracksPerGenre;
-      const nTest = Math.max(1, Math.round(n * 0.1));
-      const nVal = Math.max(1, Math.round(n * 0.1));
+      const nTest = n >= 3 ? Math.max(1, Math.round(n * 0.1)) : 0;
+      const nVal = n >= 5 ? Math.max(1, Math.round(n * 0.1)) : 0;
       const split = i >= n - nTest ? 'test' : i >= n - nTest - nVal ? 'validation' : 'training';
       draws.push({ id: nextId, top, genres, artist: 1 + FMA_TOP_STYLES.indexOf(top) * 3 + (i % 3), split });
       nextId += rng.int(1, 9);
