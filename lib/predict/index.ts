@@ -11,7 +11,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { RESULTS_DIR, resultsDir } from '../paths';
+import { RESULTS_DIR, ROOT, resultsDir } from '../paths';
 import { Predictor, type Prediction, type PredictOptions, type PredictResult } from './predictor';
 
 export { Predictor, PredictError, SILENCE_PEAK, MIN_SECONDS, DEFAULT_MAX_SECONDS, type Prediction, type PredictionFailure, type PredictResult, type PredictOptions, type PredictFailReason, type GenreScore, type ModelInfo, type ModelInputs } from './predictor';
@@ -37,10 +37,13 @@ export function savedModels(root = RESULTS_DIR): string[] {
     .map((x) => x.d);
 }
 
-/** A folder as given, else `results/<id>/model` for an experiment id, else the newest saved model. */
+/** A folder as given (relative to the cwd, else to the repository root), else `results/<id>/model` for an experiment id, else the newest saved model. */
 export function resolveModelDir(modelDir?: string): string {
   if (modelDir !== undefined) {
     if (fs.existsSync(modelDir)) return path.resolve(modelDir);
+    // `results/<experiment>/model` typed from outside the repository: relative to its root
+    const fromRoot = path.resolve(ROOT, modelDir);
+    if (!path.isAbsolute(modelDir) && fs.existsSync(fromRoot)) return fromRoot;
     const byId = path.join(resultsDir(modelDir), 'model');
     if (!modelDir.includes('/') && fs.existsSync(byId)) return byId;
     const known = savedModels().map((d) => path.basename(path.dirname(d)));

@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import { tf, type TF } from '../backend';
-import { AudioError, loadAudio, resampledLength, type AudioErrorReason } from '../audio';
+import { AudioError, loadAudio, resampledLength, type AudioErrorReason } from '../audio/index';
 import { extractFeatures, layoutExample } from '../experiments/features';
 import { averagePredictions } from '../metrics/tta';
 import { loadModel } from '../train/checkpoint';

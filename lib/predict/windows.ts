@@ -3,7 +3,7 @@
  * covered, the step between windows as the training cut stepped, and which windows of a long file
  * are analysed. Then reading one window at the model's rate out of the file's native samples.
  */
-import { resample } from '../audio';
+import { resample } from '../audio/index';
 import type { CutSpec } from '../experiments/features';
 
 /** A window in samples at the model's rate: `length` samples every `stride` samples. */
