@@ -71,7 +71,7 @@ function weightsFromTorch(g: Golden, src: Record<string, Nested>): TF.Tensor[] {
 }
 
 const variants: [RnnImplementation, LstmBackward][] = impls.flatMap((i): [RnnImplementation, LstmBackward][] =>
-  i === 'fused' ? [['fused', 'batched'], ['fused', 'blockGrad']] : [[i, 'auto']],
+  i === 'fused' ? [['fused', 'batched'], ['fused', 'blockGrad'], ['fused', 'cellGrad']] : [[i, 'auto']],
 );
 for (const kind of ['lstm', 'gru'] as const) {
   for (const [implementation, backward] of kind === 'lstm' ? variants : impls.map((i): [RnnImplementation, LstmBackward] => [i, 'auto'])) {
@@ -216,11 +216,15 @@ test('no tensors leak from a forward + backward pass (tfjs and raw TF handles)',
     value.dispose();
     tf.dispose(grads);
   };
-  run();
-  const [n0, r0] = [tf.memory().numTensors, raw()];
-  run();
-  assert.equal(tf.memory().numTensors, n0, 'tfjs tensors');
-  assert.equal(raw(), r0, 'raw TF handles');
+  for (const backward of ['blockGrad', 'cellGrad', 'batched'] as const) {
+    setLstmBackward(backward);
+    run();
+    const [n0, r0] = [tf.memory().numTensors, raw()];
+    run();
+    assert.equal(tf.memory().numTensors, n0, `tfjs tensors (LSTM ${backward} backward)`);
+    assert.equal(raw(), r0, `raw TF handles (LSTM ${backward} backward)`);
+  }
+  setLstmBackward('auto');
 });
 
 test('bad input raises errors naming the layer and the problem', () => {

@@ -87,6 +87,79 @@ function lstmBackwardBatched(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: nu
   }
 }
 
+/**
+ * Backward pass with TF's per-step cell gradient op: `LSTMBlockCellGrad` computes one step's gate
+ * gradients and dc_{t−1} in one fused elementwise kernel (gate order i, c̃, f, o there), so each step
+ * is 3 ops (cell grad, dh_{t−1} = dA·Uᵀ, dh += dy_{t−1}); the weight and input gradients are then
+ * one matmul each over all T·B rows, as in `lstmBackwardBatched`.
+ */
+function lstmBackwardCellGrad(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: number): TF.Tensor[] {
+  const g = new RawOps();
+  const [sx, sh0, sc0, sw, sb, si, scs, sf, so, sci, sco, sh] = g.ids(saved);
+  const [idy] = g.ids([dy]);
+  const [, B, F] = saved[0].shape as number[];
+  const owned: number[] = [];
+  const keep = (id: number): number => (owned.push(id), id);
+  try {
+    const shifted = (first: number, seq: number): number => {
+      const f = keep(g.reshape(first, [1, B, H]));
+      if (T === 1) return f;
+      const [head, tail] = g.splitV(seq, [T - 1, 1], 0);
+      owned.push(head, tail);
+      return keep(g.concat([f, head], 0).id);
+    };
+    const cprev = shifted(sc0, scs);
+    const hprev = shifted(sh0, sh);
+    const zH = keep(g.b.createTensor([H], g.b.TF_FLOAT, new Float32Array(H)));
+    const zBH = keep(g.b.createTensor([B, H], g.b.TF_FLOAT, new Float32Array(B * H)));
+    // w's columns reordered IFCO → ICFO for the cell-grad op's dicfo layout.
+    const [wi, wf, wc, wo] = g.split(sw, 1, 4);
+    owned.push(wi, wf, wc, wo);
+    const wIcfo = keep(g.concat([wi, wc, wf, wo], 1).id);
+    const [wxIcfo, uIcfo] = g.splitV(wIcfo, [F, H], 0);
+    owned.push(wxIcfo, uIcfo);
+    const per = (seq: number) => {
+      const parts = g.unpack(seq, T);
+      owned.push(...parts);
+      return parts;
+    };
+    const [xT, cpT, hpT, iT, csT, fT, oT, ciT, coT, dyT] = [sx, cprev, hprev, si, scs, sf, so, sci, sco, idy].map(per);
+    const dAs: number[] = new Array(T);
+    let dhNext = -1;
+    let dcNext = zBH;
+    for (let t = T - 1; t >= 0; t--) {
+      const dh = dhNext < 0 ? dyT[t] : keep(g.add(dyT[t], dhNext));
+      const r = g.run(
+        'LSTMBlockCellGrad',
+        [g.bool('use_peephole', false), g.tFloat],
+        [xT[t], cpT[t], hpT[t], wIcfo, zH, zH, zH, sb, iT[t], csT[t], fT[t], oT[t], ciT[t], coT[t], dcNext, dh],
+        5,
+      );
+      // outputs: cs_prev_grad, dicfo, wci_grad, wcf_grad, wco_grad
+      g.free(r[2].id, r[3].id, r[4].id);
+      dcNext = keep(r[0].id);
+      dAs[t] = keep(r[1].id);
+      dhNext = keep(g.matMul(r[1].id, uIcfo, false, true));
+    }
+    const [gi, gc, gf, go] = g.split(keep(g.pack(dAs, 0).id), 2, 4);
+    owned.push(gi, gc, gf, go);
+    const dA2 = keep(g.reshape(keep(g.concat([gi, gf, gc, go], 2).id), [T * B, 4 * H])); // back to i, f, c, o
+    const [wx, u] = g.splitV(sw, [F, H], 0);
+    owned.push(wx, u);
+    const dWx = keep(g.matMul(keep(g.reshape(sx, [T * B, F])), dA2, true, false));
+    const dU = keep(g.matMul(keep(g.reshape(hprev, [T * B, H])), dA2, true, false));
+    const dw = g.concat([dWx, dU], 0);
+    const db = g.sum(dA2, [0]);
+    const dx = g.reshape(keep(g.matMul(dA2, wx, false, true)), [T, B, F]);
+    const dh0 = g.run('Identity', [g.tFloat], [dhNext])[0];
+    const dc0 = g.run('Identity', [g.tFloat], [dcNext])[0];
+    return [g.toTensor({ id: dx, shape: [T, B, F] }), g.toTensor(dh0), g.toTensor(dc0), g.toTensor(dw), g.toTensor({ id: db, shape: [4 * H] })];
+  } finally {
+    g.free(...new Set(owned));
+    g.dispose();
+  }
+}
+
 /** TF's own backward, `BlockLSTMGradV2` (kept for comparison: `setLstmBackward('blockGrad')`). */
 function lstmBackwardBlockGrad(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: number): TF.Tensor[] {
   const g = new RawOps();
@@ -112,13 +185,15 @@ function lstmBackwardBlockGrad(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: 
   }
 }
 
-export type LstmBackward = 'auto' | 'batched' | 'blockGrad';
+export type LstmBackward = 'auto' | 'batched' | 'blockGrad' | 'cellGrad';
 let lstmBackward: LstmBackward = 'auto';
 /**
  * Chooses the fused LSTM's backward pass. `auto` (default): TF's single-op `BlockLSTMGradV2` below
- * 128 units, where 7 ops per step cost more in dispatch than its per-step weight-gradient matmuls
- * (measured here, LSTM(64), batch 32, 130 steps: 60–116 ms vs 150–220 ms fwd+bwd on 1 thread, loaded
- * machine), the batched pass from 128 units (LSTM(256), batch 50: 730–1170 ms vs 1550–1850 ms).
+ * 128 units, where per-step dispatch costs more than its per-step weight-gradient matmuls, and
+ * `cellGrad` from 128 units. Measured here fwd+bwd of one layer, 130 steps, TF on 1 thread, loaded
+ * shared machine (two runs each): LSTM(64), batch 32, 13 features: blockGrad 18–39 ms, cellGrad 33–42,
+ * batched 39–81; LSTM(256), batch 50, 256 features: blockGrad 951–1067 ms, batched 613–620,
+ * cellGrad 496–550.
  */
 export function setLstmBackward(which: LstmBackward): void {
   lstmBackward = which;
@@ -156,8 +231,7 @@ export const lstmBlockFused = tf.customGrad(((x: TF.Tensor, h0: TF.Tensor, c0: T
     ops.dispose();
   }
   save([x, h0, c0, w, b, ...outs]);
-  const batched = lstmBackward === 'batched' || (lstmBackward === 'auto' && H >= 128);
-  const backward = batched ? lstmBackwardBatched : lstmBackwardBlockGrad;
+  const backward = { auto: H >= 128 ? lstmBackwardCellGrad : lstmBackwardBlockGrad, cellGrad: lstmBackwardCellGrad, batched: lstmBackwardBatched, blockGrad: lstmBackwardBlockGrad }[lstmBackward];
   return { value: outs[6], gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => backward(dy, saved, T, H) };
 }) as never) as unknown as (x: TF.Tensor, h0: TF.Tensor, c0: TF.Tensor, w: TF.Tensor, b: TF.Tensor) => TF.Tensor3D;
 
