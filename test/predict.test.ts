@@ -16,7 +16,7 @@ import { loadGtzan } from '../lib/datasets/gtzan';
 import { cutTrack, extractFeatures, layoutExample, EXPERIMENTS, getExperiment, runExperiment } from '../lib/experiments';
 import {
   DEFAULT_CLIP_SECONDS, ModelSettingsError, PredictError, Predictor, formatPredictions, parsePredictSpec, planWindows, predictFile,
-  predictFiles, predictionRows, readPredictSpec, readWindow, trainingWindow, type Prediction, type PredictResult,
+  predictFiles, predictionRows, readPredictSpec, readWindow, resolveModelDir, savedModels, trainingWindow, type Prediction, type PredictResult,
 } from '../lib/predict';
 import { runPredict } from '../lib/cli/predict';
 
@@ -342,4 +342,10 @@ test('real GTZAN / FMA samples decode and get a prediction (skipped without /wor
   if (!pick.length) return t.skip(`no audio in ${SHARED}`);
   const results = await predictFiles(pick, { modelDir, top: 3 });
   for (const r of results) assert.ok(r.ok && r.windows >= 1, !r.ok ? r.error : '');
+});
+
+test('model folders: by path, by experiment id, newest saved by default; unknown ones named', () => {
+  assert.deepEqual(savedModels(tmp), [multiDir, modelDir], 'newest first (the multi-label run was saved last)');
+  assert.equal(resolveModelDir(modelDir), modelDir);
+  assert.throws(() => resolveModelDir('no-such-experiment'), /model no-such-experiment: no such folder/);
 });
