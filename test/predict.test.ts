@@ -5,7 +5,7 @@
  * bad-input case; a multi-label (seed 002) model; and models whose meta.json is not understood
  * are refused with a message naming the setting.
  */
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -49,6 +49,8 @@ before(async () => {
   await runExperiment(SINGLE, { profile: 'smoke', outDir: path.join(tmp, SINGLE), verbose: false });
   await runExperiment(MULTI, { profile: 'smoke', outDir: path.join(tmp, MULTI), verbose: false });
 });
+
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Generated tracks the smoke run never saw: it keeps the first maxTracksPerClass of each genre, in loadGtzan's order. */
 function heldOutTracks(): { path: string; genre: string }[] {
