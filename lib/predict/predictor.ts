@@ -30,9 +30,9 @@ export const DEFAULT_MAX_SECONDS = 120;
 const BATCH = 16;
 
 /**
- * Shorter than this is not a clip but a click: refused rather than padded. 50 ms is under any
- * seed's analysis frame (2048 samples at 22050 Hz = 93 ms), so anything the features can look at
- * at all (e.g. a 0.1-s clip) is still predicted, with a warning about the padding.
+ * Shorter than this is a click, not a clip: refused rather than padded. 50 ms is about half of
+ * librosa's default analysis frame (n_fft 2048 at 22050 Hz = 93 ms); a 0.1-s clip is still
+ * predicted, padded, with a warning saying how much of its window is padding.
  */
 export const MIN_SECONDS = 0.05;
 
