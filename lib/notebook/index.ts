@@ -7,3 +7,4 @@ export { setupNotebook, NotebookSession, comparisonMarkdown, formatNumber, type 
 export { resolveDataset, resolveProfile, resolveSeed, PROFILES, type DatasetChoice, type DatasetName, type Profile } from './config';
 export { markdown } from './display';
 export { PUBLISHED, published, type Published } from './published';
+export { describeData, reportRun, seedRow, leakageFreeAccuracy } from './experiment';
