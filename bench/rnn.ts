@@ -112,7 +112,7 @@ function torch(c: Case): Result & { torch: string; threads: number } {
 
 async function main(): Promise<void> {
   ensurePythonPackages(['torch'], ['torch']);
-  console.log(describeBackend());
+  if (process.env.GENRE_LAB_QUIET_BACKEND === '1') console.log(describeBackend());
   console.log(`threads: ${threads ? `${threads} (TF intra-op and torch)` : 'library defaults'}; implementation: ${impl}; rounds: ${rounds}`);
   console.log('NOTE: the machine is shared; absolute numbers are contended, the ratios come from interleaved runs.');
   const cases = CASES.filter((c) => wanted.includes(c.name));

@@ -3,11 +3,11 @@
  * and against tfjs-layers' LSTM, forward and every gradient, on both implementations (native fused
  * kernels and the plain-tfjs fallback); plus save/load, fit, and bad input.
  */
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf, type TF } from '../lib/backend';
+import { ready, tf, type TF } from '../lib/backend';
 import { ROOT } from '../lib/paths';
 import { bidirectional, gru, lstm, FusedGRU, FusedLSTM, type RnnImplementation } from '../lib/layers/recurrent';
 import { nativeOpsAvailable } from '../lib/layers/tfRaw';
@@ -35,6 +35,9 @@ interface Golden {
 const goldens = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/rnn/goldens.json'), 'utf8')) as Record<'lstm' | 'gru', Golden>;
 
 const TOL = 1e-4;
+before(async () => {
+  await ready(); // wasm initialises asynchronously (GENRE_LAB_BACKEND=wasm runs the fallback path)
+});
 const impls: RnnImplementation[] = nativeOpsAvailable() ? ['fused', 'generic'] : ['generic'];
 
 /** max |a − b| / max(1, |b|) over all elements; fails naming `what`. */
