@@ -345,7 +345,12 @@ export async function saveRun(outDir: string, model: TF.LayersModel, data: Prepa
   };
   await saveModel(model, path.join(outDir, 'model'), {
     experiment: cfg.id, model: model.name, output: cfg.output, inputShape: data.inputShape, classNames: data.classNames,
-    features: { ...cfg.features, cut: cfg.cut, layout: cfg.layout, frames: cfg.frames, crop: s.crop ?? null }, training,
+    features: {
+      ...cfg.features, cut: cfg.cut, layout: cfg.layout, frames: cfg.frames, crop: s.crop ?? null,
+      // The training clip length, where the cut fixes it (predict assumes 30 s, GTZAN's/FMA's, otherwise).
+      ...(cfg.cut.kind === 'head' && cfg.cut.seconds !== null ? { clipSeconds: cfg.cut.seconds } : {}),
+    },
+    training,
   });
   const { predictions, ...scored } = scores;
   if (predictions) {

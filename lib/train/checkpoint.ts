@@ -7,10 +7,17 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { tf, type TF } from '../backend';
 import type { OutputKind } from '../models/summary';
-// Registers the Transformer's custom layers so `tf.loadLayersModel` can rebuild them.
+// Registers the custom layers (Transformer attention/positions, fused LSTM/GRU) so
+// `tf.loadLayersModel` can rebuild every model lib/models builds.
 import '../models/attention';
+import '../layers/fusedRecurrent';
+
+/** meta.json format version written by saveModel; lib/predict/spec.ts refuses versions it does not know. */
+export const META_VERSION = 1;
 
 export interface ModelMeta {
+  /** meta.json format version (META_VERSION). */
+  version: number;
   /** Experiment id, e.g. `seed000-lstm`. */
   experiment: string;
   /** The tfjs model's name (e.g. `audio_lstm`). */
@@ -28,10 +35,10 @@ export interface ModelMeta {
   savedAt: string;
 }
 
-export async function saveModel(model: TF.LayersModel, dir: string, meta: Omit<ModelMeta, 'savedAt'>): Promise<ModelMeta> {
+export async function saveModel(model: TF.LayersModel, dir: string, meta: Omit<ModelMeta, 'savedAt' | 'version'>): Promise<ModelMeta> {
   fs.mkdirSync(dir, { recursive: true });
   await model.save(`file://${path.resolve(dir)}`);
-  const full: ModelMeta = { ...meta, savedAt: new Date().toISOString() };
+  const full: ModelMeta = { version: META_VERSION, ...meta, savedAt: new Date().toISOString() };
   fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(full, null, 2) + '\n');
   return full;
 }
