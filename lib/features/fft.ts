@@ -136,6 +136,8 @@ export class RealFFT {
     if (!Number.isInteger(n) || n < 1) throw new Error(`RealFFT: size must be a positive integer, got ${n}`);
     this.n = n;
     this.bins = Math.floor(n / 2) + 1;
+    this.outRe = new Float64Array(this.bins);
+    this.outIm = new Float64Array(this.bins);
     if (n >= 4 && (n & (n - 1)) === 0) {
       const m = n / 2;
       this.half = new ComplexFFT(m);
@@ -175,6 +177,46 @@ export class RealFFT {
     }
   }
 
+  /** Output buffers of `framer` functions, `[bins]` each (overwritten by every call). */
+  readonly outRe: Float64Array;
+  readonly outIm: Float64Array;
+  private readonly framers = new Map<Float64Array | null, (x: Float32Array, offset: number) => void>();
+
+  /**
+   * A function computing the spectrum of `x[offset .. offset+n) · window` into outRe/outIm: the
+   * STFT's per-frame call. One closure per (plan, window) is made and cached, holding every array
+   * in a constant binding: V8 then compiles the inlined pack/split loops against those exact arrays
+   * (measured ~25 % faster per frame than a method reading them from `this`). Callers must reuse the
+   * same window object (resolveStft caches its windows) for the cache to hit.
+   */
+  framer(window: Float64Array | null): (x: Float32Array, offset: number) => void {
+    let f = this.framers.get(window);
+    if (f) return f;
+    const re = this.outRe, im = this.outIm;
+    if (this.half) {
+      const m = this.n / 2, zr = this.zr, zi = this.zi, wr = this.wr!, wi = this.wi!, half = this.half, rev = half.bitReversal;
+      if (window) {
+        const w = window;
+        f = (x, offset) => {
+          packWindowedF32(x, offset, w, zr, zi, rev, m);
+          half.butterflies(zr, zi);
+          splitRealSpectrum(zr, zi, wr, wi, re, im, m);
+        };
+      } else {
+        f = (x, offset) => {
+          packGeneric(x, offset, null, zr, zi, rev, m);
+          half.butterflies(zr, zi);
+          splitRealSpectrum(zr, zi, wr, wi, re, im, m);
+        };
+      }
+    } else {
+      f = (x, offset) => this.forwardWindowed(x, offset, window, re, im);
+    }
+    if (this.framers.size > 16) this.framers.clear(); // windows not reused: do not grow without bound
+    this.framers.set(window, f);
+    return f;
+  }
+
   /** x `[n]` → re, im `[bins]`. */
   forward(x: ArrayLike<number>, re: Float64Array, im: Float64Array): void {
     this.forwardWindowed(x, 0, null, re, im);
@@ -194,44 +236,14 @@ export class RealFFT {
   }
 
   private forwardPow2(x: ArrayLike<number>, offset: number, w: Float64Array | null, re: Float64Array, im: Float64Array): void {
-    const m = this.n / 2, zr = this.zr, zi = this.zi, wr = this.wr!, wi = this.wi!;
-    const rev = this.half!.bitReversal;
-    // Pack even/odd samples as one complex signal, stored straight into bit-reversed order.
-    if (w) {
-      for (let k = 0, p = offset; k < m; k++, p += 2) {
-        const r = rev[k];
-        zr[r] = x[p] * w[2 * k];
-        zi[r] = x[p + 1] * w[2 * k + 1];
-      }
-    } else {
-      for (let k = 0, p = offset; k < m; k++, p += 2) {
-        const r = rev[k];
-        zr[r] = x[p];
-        zi[r] = x[p + 1];
-      }
-    }
-    this.half!.butterflies(zr, zi);
-    // Split Z = FFT(even + i·odd) into the spectra of the even and odd samples, then combine.
-    // k = 0 and k = m both pair Z[0] with itself: purely real outputs.
-    re[0] = zr[0] + zi[0];
-    im[0] = 0;
-    re[m] = zr[0] - zi[0];
-    im[m] = 0;
-    // Bins k and m − k read the same two values of Z: do both per iteration.
-    for (let k = 1, j = m - 1; k <= j; k++, j--) {
-      const a = zr[k], b = zi[k], c = zr[j], d = zi[j];
-      const er = 0.5 * (a + c), ei = 0.5 * (b - d);
-      const or = 0.5 * (b + d), oi = -0.5 * (a - c);
-      re[k] = er + wr[k] * or - wi[k] * oi;
-      im[k] = ei + wr[k] * oi + wi[k] * or;
-      if (j !== k) {
-        // Z[j] = (c, d), conj-partner Z[k]: even part conj(E), odd part (or, −oi)
-        re[j] = er + wr[j] * or + wi[j] * oi;
-        im[j] = -ei - wr[j] * oi + wi[j] * or;
-      }
-    }
+    const m = this.n / 2;
+    // Three separate (non-inlined) steps: measured ~30 % faster than one function holding all three,
+    // whose inlined form V8 compiles worse.
+    if (w && x instanceof Float32Array) packWindowedF32(x, offset, w, this.zr, this.zi, this.half!.bitReversal, m);
+    else packGeneric(x, offset, w, this.zr, this.zi, this.half!.bitReversal, m);
+    this.half!.butterflies(this.zr, this.zi);
+    splitRealSpectrum(this.zr, this.zi, this.wr!, this.wi!, re, im, m);
   }
-
 
   private forwardBluestein(x: Float64Array, re: Float64Array, im: Float64Array): void {
     const n = this.n, zr = this.zr, zi = this.zi, cr = this.chirpR!, ci = this.chirpI!, kr = this.kernR!, ki = this.kernI!;
@@ -255,6 +267,48 @@ export class RealFFT {
       const a = zr[k] * inv, b = zi[k] * inv;
       re[k] = a * cr[k] - b * ci[k];
       im[k] = a * ci[k] + b * cr[k];
+    }
+  }
+}
+
+/** Frame x[offset..offset+2m) · w packed as m complex values (even + i·odd) in bit-reversed order. */
+function packWindowedF32(x: Float32Array, offset: number, w: Float64Array, zr: Float64Array, zi: Float64Array, rev: Uint32Array, m: number): void {
+  for (let k = 0, p = offset; k < m; k++, p += 2) {
+    const r = rev[k];
+    zr[r] = x[p] * w[2 * k];
+    zi[r] = x[p + 1] * w[2 * k + 1];
+  }
+}
+
+function packGeneric(x: ArrayLike<number>, offset: number, w: Float64Array | null, zr: Float64Array, zi: Float64Array, rev: Uint32Array, m: number): void {
+  for (let k = 0, p = offset; k < m; k++, p += 2) {
+    const r = rev[k];
+    zr[r] = w ? x[p] * w[2 * k] : x[p];
+    zi[r] = w ? x[p + 1] * w[2 * k + 1] : x[p + 1];
+  }
+}
+
+/**
+ * Z = FFT(even + i·odd) → the real signal's spectrum X[0..m]: X[k] = E[k] + W^k·O[k] with
+ * E = (Z[k] + conj Z[m−k]) / 2 and O = (Z[k] − conj Z[m−k]) / 2i, W = e^{−2πi/n}.
+ */
+function splitRealSpectrum(zr: Float64Array, zi: Float64Array, wr: Float64Array, wi: Float64Array, re: Float64Array, im: Float64Array, m: number): void {
+  // k = 0 and k = m both pair Z[0] with itself: purely real outputs.
+  re[0] = zr[0] + zi[0];
+  im[0] = 0;
+  re[m] = zr[0] - zi[0];
+  im[m] = 0;
+  // Bins k and m − k read the same two values of Z: do both per iteration.
+  for (let k = 1, j = m - 1; k <= j; k++, j--) {
+    const a = zr[k], b = zi[k], c = zr[j], d = zi[j];
+    const er = 0.5 * (a + c), ei = 0.5 * (b - d);
+    const or = 0.5 * (b + d), oi = -0.5 * (a - c);
+    re[k] = er + wr[k] * or - wi[k] * oi;
+    im[k] = ei + wr[k] * oi + wi[k] * or;
+    if (j !== k) {
+      // Z[j] = (c, d), conj-partner Z[k]: even part conj(E), odd part (or, −oi)
+      re[j] = er + wr[j] * or + wi[j] * oi;
+      im[j] = -ei - wr[j] * oi + wi[j] * or;
     }
   }
 }

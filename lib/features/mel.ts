@@ -5,6 +5,7 @@
  * 2595·log10(1 + f/700) without normalisation is torchaudio's.
  */
 import { fftFrequencies, forEachFrame, frameCount, matrixToFrames, resolveStft, type Frames, type StftOptions } from './stft';
+import { realFFT, type RealFFT } from './fft';
 import type { Matrix } from './matrix';
 
 // Slaney scale constants (librosa.core.convert.hz_to_mel).
@@ -153,31 +154,48 @@ export function melFromSignal(y: Float32Array, opts: StftOptions, fb: MelFilterb
   const bins = Math.floor(s.nFft / 2) + 1;
   if (bins !== fb.cols) throw new Error(`melspectrogram: nFft ${s.nFft} gives ${bins} bins, filterbank expects ${fb.cols}`);
   const frames = frameCount(y.length, s);
-  const out = new Float32Array(fb.rows * frames);
-  const P = new Float32Array(bins);
-  const { lo, hi, data: w, rows } = fb;
-  forEachFrame(y, s, (t, re, im) => {
-    if (power === 2) {
-      for (let k = 0; k < bins; k++) {
-        const a = Math.fround(re[k]), b = Math.fround(im[k]);
-        const m = Math.fround(Math.sqrt(a * a + b * b));
-        P[k] = m * m;
-      }
-    } else {
-      for (let k = 0; k < bins; k++) {
-        const a = Math.fround(re[k]), b = Math.fround(im[k]);
-        const m = Math.fround(Math.sqrt(a * a + b * b));
-        P[k] = power === 1 ? m : Math.pow(m, power);
-      }
+  const rows = fb.rows;
+  const out = new Float32Array(rows * frames);
+  const frame = melFramer(fb, realFFT(s.nFft), power);
+  forEachFrame(y, s, (t) => {
+    const col = frame();
+    for (let i = 0; i < rows; i++) out[i * frames + t] = col[i];
+  });
+  return { data: out, rows, cols: frames };
+}
+
+const melFramers = new WeakMap<MelFilterbank, Map<string, () => Float64Array>>();
+
+/**
+ * The per-frame half of melFromSignal for one (filterbank, FFT plan, power): reads the plan's
+ * last spectrum (outRe/outIm), returns the frame's `[nMels]` mel energies (a reused buffer).
+ * Cached so its arrays stay constant bindings V8 compiles against (see RealFFT.framer).
+ */
+function melFramer(fb: MelFilterbank, plan: RealFFT, power: number): () => Float64Array {
+  let byPlan = melFramers.get(fb);
+  if (!byPlan) melFramers.set(fb, (byPlan = new Map()));
+  const key = `${plan.n}:${power}`;
+  const hit = byPlan.get(key);
+  if (hit) return hit;
+  const bins = fb.cols, rows = fb.rows, lo = fb.lo, hi = fb.hi, w = fb.data;
+  const re = plan.outRe, im = plan.outIm;
+  const P = new Float32Array(bins), col = new Float64Array(rows);
+  const f = () => {
+    for (let k = 0; k < bins; k++) {
+      const a = Math.fround(re[k]), b = Math.fround(im[k]);
+      const m = Math.fround(Math.sqrt(a * a + b * b));
+      P[k] = power === 2 ? m * m : power === 1 ? m : Math.pow(m, power);
     }
     for (let i = 0; i < rows; i++) {
       let acc = 0;
       const off = i * bins;
       for (let k = lo[i]; k < hi[i]; k++) acc += w[off + k] * P[k];
-      out[i * frames + t] = acc;
+      col[i] = acc;
     }
-  });
-  return { data: out, rows, cols: frames };
+    return col;
+  };
+  byPlan.set(key, f);
+  return f;
 }
 
 export function need(y: Float32Array | null, fn: string): Float32Array {

@@ -32,7 +32,7 @@ export interface ResolvedStft {
   winLength: number;
   center: boolean;
   padMode: PadMode;
-  /** The window zero-padded to nFft, float64 `[nFft]`. */
+  /** The window zero-padded to nFft, float64 `[nFft]` (shared between calls: do not modify). */
   window: Float64Array;
 }
 
@@ -57,12 +57,20 @@ export function resolveStft(opts: StftOptions = {}): ResolvedStft {
   if (!Number.isInteger(hopLength) || hopLength < 1) throw new Error(`stft: hopLength must be a positive integer, got ${hopLength}`);
   if (!Number.isInteger(winLength) || winLength < 1 || winLength > nFft) throw new Error(`stft: winLength must be in [1, nFft=${nFft}], got ${winLength}`);
   const spec = opts.window ?? 'hann';
-  const win = typeof spec === 'string' ? getWindow(spec, winLength) : Float64Array.from(spec);
-  if (win.length !== winLength) throw new Error(`stft: window has ${win.length} samples, winLength is ${winLength}`);
-  const window = new Float64Array(nFft);
-  window.set(win, Math.floor((nFft - winLength) / 2));
+  const key = typeof spec === 'string' ? `${spec}:${winLength}:${nFft}` : null;
+  let window = key ? windowCache.get(key) : undefined;
+  if (!window) {
+    const win = typeof spec === 'string' ? getWindow(spec, winLength) : Float64Array.from(spec);
+    if (win.length !== winLength) throw new Error(`stft: window has ${win.length} samples, winLength is ${winLength}`);
+    window = new Float64Array(nFft);
+    window.set(win, Math.floor((nFft - winLength) / 2));
+    if (key) windowCache.set(key, window);
+  }
   return { nFft, hopLength, winLength, center: opts.center ?? true, padMode: opts.padMode ?? 'constant', window };
 }
+
+/** Named windows are built once and shared (read-only), so the FFT plan's per-window framer is reused. */
+const windowCache = new Map<string, Float64Array>();
 
 /** np.pad(y, (pad, pad), mode) for the three modes librosa's stft/zcr/rms use. */
 export function padSignal(y: Float32Array, pad: number, mode: PadMode): Float32Array {
@@ -103,9 +111,10 @@ export function forEachFrame(y: Float32Array, s: ResolvedStft, emit: (t: number,
   const frames = frameCount(y.length, s);
   const x = s.center ? padSignal(y, Math.floor(s.nFft / 2), s.padMode) : y;
   const plan = realFFT(s.nFft);
-  const re = new Float64Array(plan.bins), im = new Float64Array(plan.bins);
+  const run = plan.framer(s.window);
+  const re = plan.outRe, im = plan.outIm;
   for (let t = 0; t < frames; t++) {
-    plan.forwardWindowed(x, t * s.hopLength, s.window, re, im);
+    run(x, t * s.hopLength);
     emit(t, re, im);
   }
   return frames;
