@@ -4,6 +4,7 @@
  */
 import * as path from 'path';
 import type { Command } from './index';
+import type { Matrix, Preset, PresetName } from '../features';
 
 const KINDS = ['mfcc', 'mel', 'chroma', 'contrast', 'centroid', 'rolloff', 'zcr', 'rms', 'stft', 'features33'] as const;
 type Kind = (typeof KINDS)[number];
@@ -62,9 +63,9 @@ async function run(argv: string[]): Promise<number> {
   if (!kind || !KINDS.includes(kind)) throw new Error(`features: --kind must be one of ${KINDS.join(', ')}${kind ? `, got '${kind}'` : ''}`);
   const out = opt(argv, '--out');
   if (!out) throw new Error('features: --out FILE.npy is required');
-  const preset = (opt(argv, '--preset') ?? 'librosa') as F.PresetName;
+  const preset = (opt(argv, '--preset') ?? 'librosa') as PresetName;
   if (!(preset in F.PRESETS)) throw new Error(`features: --preset must be one of ${Object.keys(F.PRESETS).join(', ')}, got '${preset}'`);
-  const p: F.Preset = F.PRESETS[preset];
+  const p: Preset = F.PRESETS[preset];
   const sr = num(argv, '--sr') ?? 22050;
   const stft = { ...p.stft, nFft: num(argv, '--n-fft') ?? p.stft.nFft, hopLength: num(argv, '--hop') ?? p.stft.hopLength };
   const nMels = num(argv, '--n-mels') ?? p.mel.nMels;
@@ -81,7 +82,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const y = loaded.y;
   const mel = { ...F.melOptions(preset, sr), ...stft, nMels };
-  let m: F.Matrix;
+  let m: Matrix;
   switch (kind) {
     case 'mel':
       m = F.melspectrogram(y, mel);
