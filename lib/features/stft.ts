@@ -104,7 +104,9 @@ export function frameCount(n: number, s: ResolvedStft): number {
 
 /**
  * The STFT frame by frame, frames-major: calls `emit(t, re, im)` with the `[1 + nFft/2]` spectrum
- * of frame t (float64 scratch buffers, reused between calls). The hot loop of every feature.
+ * of frame t. re/im are the FFT plan's own output buffers (one plan per nFft per thread), reused
+ * for every frame: copy what you keep, and do not run another STFT of the same nFft inside emit.
+ * The hot loop of every feature.
  */
 export function forEachFrame(y: Float32Array, s: ResolvedStft, emit: (t: number, re: Float64Array, im: Float64Array) => void): number {
   if (y.length === 0) throw new Error('stft: empty signal');
