@@ -233,3 +233,20 @@ for (const d of decodes) {
     if (d.every997_22050) await check(22050, d.length_22050!, d.every997_22050);
   });
 }
+
+test('a mono MP3 decodes as 1 channel (the decoder itself always outputs 2)', async () => {
+  const { encodeMp3 } = await import('../lib/datasets/mp3encode');
+  const { mp3Channels } = await import('../lib/audio/mp3');
+  const sr = 16000;
+  const y = Float32Array.from({ length: sr }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 440 * i) / sr));
+  const bytes = encodeMp3(y, sr);
+  assert.equal(mp3Channels(bytes), 1);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gl-mp3-')), 'mono.mp3');
+  fs.writeFileSync(file, bytes);
+  const got = await loadAudio(file, { sr: null, mono: false });
+  assert.equal(got.channels, 1);
+  assert.equal(got.sr, sr);
+  assert.ok(Math.abs(got.y.length - sr) < 2000, `decoded ${got.y.length} samples for 1 s`);
+  // the stereo fixture keeps its two channels
+  assert.equal(mp3Channels(fs.readFileSync(path.join(FIX, 'tone_stereo_44100.mp3'))), 2);
+});

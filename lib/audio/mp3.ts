@@ -70,7 +70,29 @@ export async function decodeMp3(bytes: Uint8Array, file: string): Promise<Decode
     const why = r.errors?.length ? `: ${r.errors[0].message}` : '';
     throw new AudioError(file, looksLikeId3Only(bytes) ? 'empty' : 'decode', `MP3 decoded to 0 samples${why}`);
   }
-  return { channelData: r.channelData.map((c) => c.subarray(0, r.samplesDecoded)), sr: r.sampleRate };
+  // libmpg123 as built into mpg123-decoder always outputs two channels; a mono file comes back as
+  // two identical ones. Report the file's own channel count (from its first frame header).
+  const channels = Math.min(r.channelData.length, mp3Channels(bytes) ?? r.channelData.length);
+  return { channelData: r.channelData.slice(0, channels).map((c) => c.subarray(0, r.samplesDecoded)), sr: r.sampleRate };
+}
+
+/**
+ * Channel count from the first MPEG audio frame header after any ID3v2 tag: channel-mode bits
+ * (byte 3, bits 7-6) 0b11 = single channel, else 2. Null when no valid header is found.
+ */
+export function mp3Channels(bytes: Uint8Array): number | null {
+  let i = 0;
+  if (bytes.length >= 10 && bytes[0] === 0x49 && bytes[1] === 0x44 && bytes[2] === 0x33) {
+    i = 10 + (((bytes[6] & 0x7f) << 21) | ((bytes[7] & 0x7f) << 14) | ((bytes[8] & 0x7f) << 7) | (bytes[9] & 0x7f));
+    if (bytes[5] & 0x10) i += 10; // ID3v2.4 footer
+  }
+  for (const end = Math.min(bytes.length - 4, i + 65536); i < end; i++) {
+    // frame sync, a valid version (not 01), layer (not 00), bitrate index (not 1111) and sample-rate index (not 11)
+    if (bytes[i] !== 0xff || (bytes[i + 1] & 0xe0) !== 0xe0) continue;
+    if ((bytes[i + 1] & 0x18) === 0x08 || (bytes[i + 1] & 0x06) === 0 || (bytes[i + 2] & 0xf0) === 0xf0 || (bytes[i + 2] & 0x0c) === 0x0c) continue;
+    return (bytes[i + 3] & 0xc0) === 0xc0 ? 1 : 2;
+  }
+  return null;
 }
 
 /** An ID3 tag with nothing (or almost nothing) after it. */
