@@ -12,6 +12,7 @@ import { ROOT } from '../lib/paths';
 import { bidirectional, gru, lstm, FusedGRU, FusedLSTM, type RnnImplementation } from '../lib/layers/recurrent';
 import { nativeOpsAvailable } from '../lib/layers/tfRaw';
 import { setLstmBackward, type LstmBackward } from '../lib/layers/lstmKernel';
+import { orthogonalMatrix } from '../lib/layers/orthogonal';
 
 type Nested = number | Nested[];
 interface Golden {
@@ -237,4 +238,13 @@ test('bad input raises errors naming the layer and the problem', () => {
   assert.throws(() => g.apply([tf.zeros([2, 4, 5]), tf.zeros([2, 3])]), /g2: initial h0 must be \[2, 2, 3\]/);
   assert.throws(() => lstm({ units: 0 }), /units must be a positive integer/);
   assert.throws(() => gru({ units: 2, interLayerDropout: 1 }), /interLayerDropout must be in \[0, 1\)/);
+});
+
+test('orthogonalMatrix gives orthonormal rows (wide) or columns (tall), like Keras Orthogonal', () => {
+  for (const [r, c] of [[6, 24], [24, 6], [9, 9]]) {
+    const q = tf.tensor2d(orthogonalMatrix(r, c), [r, c]);
+    const gram = r <= c ? tf.matMul(q, q, false, true) : tf.matMul(q, q, true, false);
+    assertClose(gram, tf.eye(Math.min(r, c)), `Q·Qᵀ for [${r}, ${c}]`);
+  }
+  assert.throws(() => orthogonalMatrix(0, 3), /bad shape/);
 });

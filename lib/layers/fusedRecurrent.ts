@@ -18,6 +18,7 @@
  */
 import { tf, type TF } from '../backend';
 import { nativeOpsAvailable } from './tfRaw';
+import { orthogonalMatrix } from './orthogonal';
 import { lstmFused, lstmGeneric } from './lstmKernel';
 import { gruFused, gruFusedDirections, gruGeneric } from './gruKernel';
 
@@ -126,7 +127,11 @@ abstract class FusedRecurrent extends tf.layers.Layer {
         const p = `l${l}${d ? '_reverse' : ''}/`; // PyTorch's weight_ih_l0_reverse naming
         // Keras defaults: glorot-uniform input kernel, orthogonal recurrent kernel.
         const kernel = this.addWeight(`${p}kernel`, [inF, this.gates * H], 'float32', tf.initializers.glorotUniform({}));
-        const recurrentKernel = this.addWeight(`${p}recurrent_kernel`, [H, this.gates * H], 'float32', tf.initializers.orthogonal({}));
+        const recurrentKernel = this.addWeight(`${p}recurrent_kernel`, [H, this.gates * H], 'float32', tf.initializers.zeros());
+        // Keras' orthogonal init, computed here: tfjs' own warns "Slowness may result" for every recurrent kernel.
+        const u0 = tf.tensor2d(orthogonalMatrix(H, this.gates * H), [H, this.gates * H]);
+        recurrentKernel.write(u0);
+        u0.dispose();
         const bias = this.addWeight(`${p}bias`, this.biasShape(), 'float32', tf.initializers.zeros());
         const b0 = this.biasInit();
         bias.write(b0);
