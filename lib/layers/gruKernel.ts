@@ -109,12 +109,14 @@ export const gruRecurrenceFused = tf.customGrad(((xp: TF.Tensor, h0: TF.Tensor, 
         owned.push(...DT, ...zT, ...dyT);
         const dGs: number[] = new Array(T);
         const dhs: number[] = new Array(T);
+        // Uᵀ materialised once: a transposed-operand batched matmul per step measured ~2× slower here.
+        const uT = keep(g.transpose(su, [0, 2, 1])); // [D, 3H, H]
         let dhNext = -1;
         for (let t = T - 1; t >= 0; t--) {
           const dh = dhNext < 0 ? dyT[t] : keep(g.add(dyT[t], dhNext));
           const dG = keep(g.mul(keep(g.tile(dh, [1, 1, 3])), DT[t])); // [D, B, 3H] = [da_z, da_r, d(h·Uh)]
           // dh_{t-1} = dh∘z + dG·Uᵀ
-          dhNext = keep(g.add(keep(g.batchMatMul(dG, su, false, true)), keep(g.mul(dh, zT[t]))));
+          dhNext = keep(g.add(keep(g.batchMatMul(dG, uT)), keep(g.mul(dh, zT[t]))));
           dGs[t] = dG;
           dhs[t] = dh;
         }

@@ -118,6 +118,7 @@ function lstmBackwardCellGrad(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: n
     const wIcfo = keep(g.concat([wi, wc, wf, wo], 1).id);
     const [wxIcfo, uIcfo] = g.splitV(wIcfo, [F, H], 0);
     owned.push(wxIcfo, uIcfo);
+    const uIcfoT = keep(g.transpose(uIcfo, [1, 0])); // [4H, H], once: no transposed operand per step
     const per = (seq: number) => {
       const parts = g.unpack(seq, T);
       owned.push(...parts);
@@ -139,7 +140,7 @@ function lstmBackwardCellGrad(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: n
       g.free(r[2].id, r[3].id, r[4].id);
       dcNext = keep(r[0].id);
       dAs[t] = keep(r[1].id);
-      dhNext = keep(g.matMul(r[1].id, uIcfo, false, true));
+      dhNext = keep(g.matMul(r[1].id, uIcfoT));
     }
     const [gi, gc, gf, go] = g.split(keep(g.pack(dAs, 0).id), 2, 4);
     owned.push(gi, gc, gf, go);

@@ -174,6 +174,9 @@ export class RawOps {
   concat(parts: number[], axis: number): Handle {
     return this.run('ConcatV2', [this.int('N', parts.length), this.tFloat, this.type('Tidx', 'int32')], [...parts, this.int32([axis], [])])[0];
   }
+  transpose(a: number, perm: number[]): number {
+    return this.run1('Transpose', [this.tFloat, this.type('Tperm', 'int32')], [a, this.int32(perm)]);
+  }
   tile(a: number, multiples: number[]): number {
     return this.run1('Tile', [this.tFloat, this.type('Tmultiples', 'int32')], [a, this.int32(multiples)]);
   }
