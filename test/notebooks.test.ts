@@ -3,13 +3,14 @@
  * the generated dataset, results redirected to a temporary folder, and checks what each wrote:
  * metrics.json (settings, closing table), its figures, and numbers specific to each notebook.
  * GENRE_LAB_NOTEBOOKS=05,07 runs only the notebooks whose names contain those parts.
+ * The notebooks run two at a time (GENRE_LAB_NOTEBOOK_JOBS), each test awaiting its own run.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { listNotebooks, runNotebook } from '../lib/notebook/runner';
+import { listNotebooks, runNotebookAsync, type NotebookRun } from '../lib/notebook/runner';
 import type { MetricsFile } from '../lib/notebook/session';
 import { PUBLISHED } from '../lib/notebook/published';
 import { findChromium } from '../lib/plots/chromium';
@@ -17,6 +18,30 @@ import { findChromium } from '../lib/plots/chromium';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lab-notebooks-'));
 const only = (process.env.GENRE_LAB_NOTEBOOKS ?? '').split(',').filter(Boolean);
 const notebooks = listNotebooks().filter((f) => !only.length || only.some((o) => path.basename(f).includes(o)));
+
+const ENV = { GENRE_LAB_PROFILE: 'smoke', GENRE_LAB_DATASET: 'generated', GENRE_LAB_RESULTS_DIR: root };
+const jobs = Math.max(1, Number(process.env.GENRE_LAB_NOTEBOOK_JOBS) || Math.min(2, os.cpus().length));
+
+/** Starts every run now, `jobs` at a time; the tests below await them in order. */
+function startAll(files: string[]): Map<string, Promise<NotebookRun>> {
+  const runs = new Map<string, Promise<NotebookRun>>();
+  const slots: (() => void)[] = [];
+  let free = jobs;
+  const acquire = () => (free > 0 ? (free--, Promise.resolve()) : new Promise<void>((r) => slots.push(r)));
+  const release = () => (slots.length ? slots.shift()!() : free++);
+  for (const f of files) {
+    runs.set(f, (async () => {
+      await acquire();
+      try {
+        return await runNotebookAsync(f, { outDir: path.join(root, 'executed'), timeoutS: 600, env: ENV });
+      } finally {
+        release();
+      }
+    })());
+  }
+  return runs;
+}
+const started = startAll(notebooks);
 
 type M = MetricsFile & { metrics: Record<string, any> };
 const close = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol;
@@ -75,12 +100,8 @@ function checkRuns(m: M): void {
 
 for (const nbFile of notebooks) {
   const stem = path.basename(nbFile, '.ipynb');
-  test(`notebook ${stem} runs (smoke profile, generated data) and writes its results`, { timeout: 900_000 }, () => {
-    const r = runNotebook(nbFile, {
-      outDir: path.join(root, 'executed'),
-      timeoutS: 600,
-      env: { GENRE_LAB_PROFILE: 'smoke', GENRE_LAB_DATASET: 'generated', GENRE_LAB_RESULTS_DIR: root },
-    });
+  test(`notebook ${stem} runs (smoke profile, generated data) and writes its results`, { timeout: 1_800_000 }, async () => {
+    const r = await started.get(nbFile)!;
     assert.ok(r.ok, `${stem} failed in cell ${r.failedCell}:\n${r.error}`);
     const nb = JSON.parse(fs.readFileSync(r.executed, 'utf8')) as { cells: { cell_type: string; source: string | string[]; outputs?: unknown[] }[] };
     const code = nb.cells.filter((c) => c.cell_type === 'code');
