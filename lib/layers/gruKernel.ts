@@ -96,11 +96,10 @@ export const gruRecurrenceFused = tf.customGrad(((xp: TF.Tensor, h0: TF.Tensor, 
         }
         // Per-step coefficients, computed for all steps at once (see the derivation in the header):
         // dñpre = dh∘A, da_z = dh∘Dz, da_r = dh∘Dr, d(h·Uh + b'h) = dh∘Cn.
-        const omz = keep(g.sub(one, sz));
-        const omn2 = keep(g.sub(one, keep(g.mul(sn, sn))));
-        const A = keep(g.mul(omz, omn2));
-        const Dz = keep(g.mul(keep(g.sub(hprev, sn)), keep(g.mul(sz, omz))));
-        const Dr = keep(g.mul(keep(g.mul(A, sgn)), keep(g.mul(sr, keep(g.sub(one, sr))))));
+        // TF's SigmoidGrad(y, d) = d∘y(1−y) and TanhGrad(y, d) = d∘(1−y²) fuse three passes into one.
+        const A = keep(g.run1('TanhGrad', [g.tFloat], [sn, keep(g.sub(one, sz))])); // (1−z)(1−n²)
+        const Dz = keep(g.run1('SigmoidGrad', [g.tFloat], [sz, keep(g.sub(hprev, sn))])); // (h−n)∘z(1−z)
+        const Dr = keep(g.run1('SigmoidGrad', [g.tFloat], [sr, keep(g.mul(A, sgn))])); // A∘gn∘r(1−r)
         const Cn = keep(g.mul(A, sr));
         const Dc = keep(g.concat([Dz, Dr, Cn], 3).id); // [D, T, B, 3H] in the z, r, h order of u's columns
         const DT = g.unpack(Dc, T, 1);
