@@ -44,7 +44,9 @@ export function confusionMatrix(matrix: Matrix, classNames: readonly string[], o
       },
     ],
     layout: {
-      ...baseLayout({ title: opts.title ?? 'Confusion matrix', height: opts.height ?? size, width: size + 160 }),
+      ...baseLayout({ title: opts.title ?? 'Confusion matrix', height: opts.height ?? size + 40, width: size + 160 }),
+      // room for the rotated class names under the axis title
+      margin: { l: 100, r: 30, t: 50, b: 110 },
       xaxis: axis('Predicted label', { tickangle: -45, constrain: 'domain' }),
       yaxis: axis('True label', { autorange: 'reversed', scaleanchor: 'x' }),
     },
