@@ -202,7 +202,8 @@ export function setLstmBackward(which: LstmBackward): void {
 
 /**
  * Fused native LSTM: TF's `BlockLSTMV2` runs the whole sequence in one op (the per-step matmul and
- * gate math are C++); the backward is `lstmBackwardBatched`; wrapped in `tf.customGrad` so it
+ * gate math are C++); the backward is chosen by `setLstmBackward` (default: BlockLSTMGradV2 below
+ * 128 units, LSTMBlockCellGrad per step + batched weight gradients above); wrapped in `tf.customGrad` so it
  * trains inside tfjs models. Native backends only (see `nativeOpsAvailable()`).
  *
  * @param x [T, B, F] time-major input
