@@ -136,7 +136,7 @@ test('fit consumes an asynchronous batch source (how the feature cache streams)'
   const sync = arrayBatches(data, { batchSize: 8 });
   const source = (epoch: number) =>
     (async function* () {
-      for (const b of sync(epoch)) {
+      for await (const b of sync(epoch)) {
         await new Promise((r) => setImmediate(r));
         yield b;
       }
