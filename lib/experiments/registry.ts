@@ -28,6 +28,27 @@ const torchAdam = (learningRate: number) => ({ name: 'adam', learningRate, epsil
 
 const lectureSmoke: TrainSettings = { epochs: 10, batchSize: 32, optimizer: kerasAdam(1e-3), maxTracksPerClass: 6 };
 
+/** Seed 002's data, shared by its two encoders: FMA multi-label on 128-band mel crops at 16 kHz. */
+const SEED002_DATA = {
+  dataset: 'fma',
+  task: 'multi-label',
+  cut: { kind: 'head', seconds: null },
+  features: { kind: 'mel-db-scaled', nMels: 128, sampleRate: 16000 },
+  layout: 'time-major',
+  frames: null,
+  fractions: { test: 0.2, val: 0.2 },
+  defaultSplit: 'seed',
+  seed: 1337,
+  output: 'sigmoid',
+} as const;
+
+/** Seed 002's training (its author's code): Adam 1e-5, Keras ReduceLROnPlateau, best-val checkpointing, 16-crop TTA. */
+const seed002Full = (epochs: number): TrainSettings => ({
+  epochs, batchSize: 32, optimizer: kerasAdam(1e-5), crop: { min: 128, max: 256 }, ttaCrops: 16, dropLast: true,
+  scheduler: { kind: 'plateau', style: 'keras', monitor: 'valLoss', mode: 'min', patience: 20, minLr: 1e-7, threshold: 1e-4, thresholdMode: 'abs' },
+  earlyStopping: { monitor: 'valLoss', patience: 1_000_000 },
+});
+
 /** Seed 001's starting point trains on 8 GTZAN genres: the upstream code has no blues and no rock. */
 const EIGHT_GENRES = ['classical', 'country', 'disco', 'hiphop', 'jazz', 'metal', 'pop', 'reggae'] as const;
 
@@ -158,24 +179,11 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     id: 'seed002-gru',
     title: 'Bidirectional GRU on mel crops, multi-label FMA genres (AUC-PR)',
     source: 'seed 002, CVxTz/music_genre_classification rnn_genre_classification.py + models.py',
-    dataset: 'fma',
-    task: 'multi-label',
-    cut: { kind: 'head', seconds: null },
-    features: { kind: 'mel-db-scaled', nMels: 128, sampleRate: 16000 },
-    layout: 'time-major',
-    frames: null,
-    fractions: { test: 0.2, val: 0.2 },
-    defaultSplit: 'seed',
-    seed: 1337,
-    output: 'sigmoid',
+    ...SEED002_DATA,
     build: (s, c, o) => biGruClassifier({ nMels: s[1] as number, numClasses: c, ...o }),
     profiles: {
       smoke: { epochs: 2, batchSize: 8, optimizer: kerasAdam(1e-3), crop: { min: 32, max: 64 }, ttaCrops: 4, model: { units: 16, layers: 1 } },
-      full: {
-        epochs: 20, batchSize: 32, optimizer: kerasAdam(1e-5), crop: { min: 128, max: 256 }, ttaCrops: 16, dropLast: true,
-        scheduler: { kind: 'plateau', style: 'keras', monitor: 'valLoss', mode: 'min', patience: 20, minLr: 1e-7, threshold: 1e-4, thresholdMode: 'abs' },
-        earlyStopping: { monitor: 'valLoss', patience: 1_000_000 },
-      },
+      full: seed002Full(20),
     },
     notes: [
       'Loss: BCE with positives weighted ×4, summed over classes (custom_binary_crossentropy).',
@@ -189,24 +197,11 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     id: 'seed002-transformer',
     title: 'Transformer encoder on mel crops, multi-label FMA genres (AUC-PR)',
     source: 'seed 002, CVxTz/music_genre_classification trsf_genre_classification.py + models.py + transformer.py',
-    dataset: 'fma',
-    task: 'multi-label',
-    cut: { kind: 'head', seconds: null },
-    features: { kind: 'mel-db-scaled', nMels: 128, sampleRate: 16000 },
-    layout: 'time-major',
-    frames: null,
-    fractions: { test: 0.2, val: 0.2 },
-    defaultSplit: 'seed',
-    seed: 1337,
-    output: 'sigmoid',
+    ...SEED002_DATA,
     build: (s, c, o) => transformerClassifier({ nMels: s[1] as number, numClasses: c, ...o }),
     profiles: {
       smoke: { epochs: 2, batchSize: 8, optimizer: kerasAdam(1e-3), crop: { min: 32, max: 64 }, ttaCrops: 4, model: { layers: 1, dff: 64 } },
-      full: {
-        epochs: 100, batchSize: 32, optimizer: kerasAdam(1e-5), crop: { min: 128, max: 256 }, ttaCrops: 16, dropLast: true,
-        scheduler: { kind: 'plateau', style: 'keras', monitor: 'valLoss', mode: 'min', patience: 20, minLr: 1e-7, threshold: 1e-4, thresholdMode: 'abs' },
-        earlyStopping: { monitor: 'valLoss', patience: 1_000_000 },
-      },
+      full: seed002Full(100),
     },
     notes: [
       'Same data, loss, scheduler and evaluation as seed002-gru; only the encoder differs.',
