@@ -41,7 +41,7 @@ parentPort!.on('message', async (job: BatchJob) => {
     }
     const m = f(y, sr);
     reply = { id: job.id, ok: true, data: m.data, rows: m.rows, cols: m.cols };
-    parentPort!.postMessage(reply, [m.data.buffer as ArrayBuffer]);
+    parentPort!.postMessage(reply);
   } catch (e) {
     const err = e as Error & { reason?: string; file?: string };
     reply = { id: job.id, ok: false, error: err.message, reason: err.reason, file: err.file };
