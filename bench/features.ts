@@ -11,6 +11,9 @@
  * "ours" is the better of our two paths, the pool and one thread: on a 2-core machine that other
  * jobs keep busy, two workers get no more CPU than one, and both paths are public API.
  *
+ * Same work on both sides: after round 1 the first clip's outputs of both are compared (shape must
+ * match; largest difference printed against issue 3's 1e-3 tolerance; exit code 1 when outside).
+ *
  * Options: --clips N (default 8), --rounds N (default 3), --features mfcc13,melDb128,features33,
  * --threads N (worker threads; default: CPU cores), --json PATH.
  */
@@ -19,7 +22,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ensurePythonPackages, runPythonJson } from './pyref';
 import { loadAudioSync } from '../lib/audio';
-import { FeaturePool, getExtractor, writeNpy } from '../lib/features';
+import { FeaturePool, getExtractor, readMatrixNpy, writeNpy, type Matrix } from '../lib/features';
 
 const SR = 22050;
 const CLIP = 30 * SR;
@@ -57,6 +60,28 @@ function clips(n: number): { clips: Float32Array[]; source: string } {
   return { clips: out, source: 'synthetic tones + noise (../shared/data not found)' };
 }
 
+/**
+ * Our pool's output for clip 0 against librosa's (same clip, same call as timed): shapes must match
+ * (else the bench fails); values are reported as the largest absolute difference, against issue 3's
+ * tolerances (dB features 1e-3 dB; MFCC, chroma, contrast, centroid 1e-3 absolute — the centroid row
+ * in Hz is judged relative to its value).
+ */
+function compare(f: string, ours: Matrix, ref: Matrix): string {
+  if (ours.rows !== ref.rows || ours.cols !== ref.cols) throw new Error(`bench:features ${f}: our output is [${ours.rows}, ${ours.cols}], librosa's [${ref.rows}, ${ref.cols}]: not the same work`);
+  let worst = 0, worstRow = 0;
+  for (let r = 0; r < ref.rows; r++) {
+    for (let c = 0; c < ref.cols; c++) {
+      const i = r * ref.cols + c;
+      let d = Math.abs(ours.data[i] - ref.data[i]);
+      if (f === 'features33' && r === 13) d /= Math.max(1, Math.abs(ref.data[i])); // centroid in Hz: relative
+      if (d > worst) [worst, worstRow] = [d, r];
+    }
+  }
+  const ok = worst <= 1e-3;
+  if (!ok) process.exitCode = 1;
+  return `shape [${ref.rows}, ${ref.cols}] both, max |ours − librosa| ${worst.toExponential(2)} (row ${worstRow}) ${ok ? 'within' : 'OUTSIDE'} 1e-3`;
+}
+
 async function main(): Promise<void> {
   const n = Number(arg('clips', '8'));
   const rounds = Number(arg('rounds', '3'));
@@ -74,6 +99,7 @@ async function main(): Promise<void> {
 
   const pool = new FeaturePool({ concurrency: threads });
   await pool.run(data.slice(0, threads).map((c) => c.subarray(0, SR * 2)), 'features33', { sr: SR }); // start-up, JIT warm-up
+  const agreement: Record<string, string> = {};
   const best: Record<string, { ours: number; single: number; librosa: number; oursCpu: number; librosaCpu: number }> = {};
   for (const f of features) best[f] = { ours: 0, single: 0, librosa: 0, oursCpu: Infinity, librosaCpu: Infinity };
   for (let r = 0; r < rounds; r++) {
@@ -93,7 +119,8 @@ async function main(): Promise<void> {
       for (const c of half) fn(c, SR);
       best[f].single = Math.max(best[f].single, half.length / (Number(process.hrtime.bigint() - t1) / 1e9));
     }
-    const ref = runPythonJson<Record<string, { clipsPerS: number; cpuMsPerClip: number }>>(path.join(__dirname, 'features_librosa.py'), [npy, String(SR), features.join(',')]);
+    const ref = runPythonJson<Record<string, { clipsPerS: number; cpuMsPerClip: number }>>(path.join(__dirname, 'features_librosa.py'), [npy, String(SR), features.join(','), ...(r === 0 ? [tmp] : [])]);
+    if (r === 0) for (const f of features) agreement[f] = compare(f, (await pool.run([data[0]], f, { sr: SR }))[0], readMatrixNpy(path.join(tmp, `ref_${f}.npy`)));
     for (const f of features) {
       best[f].librosa = Math.max(best[f].librosa, ref[f].clipsPerS);
       best[f].librosaCpu = Math.min(best[f].librosaCpu, ref[f].cpuMsPerClip);
@@ -114,6 +141,7 @@ async function main(): Promise<void> {
         `   | CPU ms/clip ours ${b.oursCpu.toFixed(1)}, librosa ${b.librosaCpu.toFixed(1)}`,
     );
   }
+  for (const f of features) console.log(`${LABEL[f].padEnd(30)} clip 0 vs librosa: ${agreement[f]}`);
   if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ clips: n, source, threads, best }, null, 1));
   console.log(`min ratio ours/reference: ${minRatio.toFixed(2)}`);
 }

@@ -2,7 +2,9 @@
 same 30-s clips (a float32 .npy [clips, samples] written by the TS side) and prints
 {"feature": {"clipsPerS", "cpuMsPerClip"}, ...} as the last stdout line.
 
-Usage: features_librosa.py CLIPS.npy SR FEATURE[,FEATURE...]
+Usage: features_librosa.py CLIPS.npy SR FEATURE[,FEATURE...] [DUMP_DIR]
+With DUMP_DIR, also saves each feature of the first clip as DUMP_DIR/ref_FEATURE.npy (float32), so the
+TS side can check that both sides computed the same outputs (shape and values), not just timed them.
 The feature definitions mirror lib/features/extractors.ts (mfcc13, melDb128, features33).
 """
 import json
@@ -30,6 +32,10 @@ FEATURES = {
 
 FEATURES["mfcc13"](clips[0][: sr])  # warm caches (filterbanks, numba JIT of piptrack etc.)
 FEATURES["features33"](clips[0][: sr * 2])
+if len(sys.argv) > 4:
+    import os
+    for name in names:
+        np.save(os.path.join(sys.argv[4], f"ref_{name}.npy"), FEATURES[name](clips[0]).astype(np.float32))
 out = {}
 for name in names:
     f = FEATURES[name]
