@@ -153,13 +153,13 @@ export function melFromSignal(y: Float32Array, opts: StftOptions, fb: MelFilterb
   const s = resolveStft(opts);
   const bins = Math.floor(s.nFft / 2) + 1;
   if (bins !== fb.cols) throw new Error(`melspectrogram: nFft ${s.nFft} gives ${bins} bins, filterbank expects ${fb.cols}`);
-  const { x, frames, run } = stftRunner(y, s);
+  const { frames, frame } = stftRunner(y, s);
   const rows = fb.rows;
   const out = new Float32Array(rows * frames);
-  const frame = melFramer(fb, realFFT(s.nFft), power);
+  const mel = melFramer(fb, realFFT(s.nFft), power);
   for (let t = 0; t < frames; t++) {
-    run(x, t * s.hopLength);
-    const col = frame();
+    frame(t);
+    const col = mel();
     for (let i = 0; i < rows; i++) out[i * frames + t] = col[i];
   }
   return { data: out, rows, cols: frames };

@@ -123,19 +123,45 @@ export function forEachFrame(y: Float32Array, s: ResolvedStft, emit: (t: number,
 }
 
 /**
- * What a hot loop needs to run the STFT itself: the padded signal, the frame count, and the plan's
- * per-frame function `run(x, t · hopLength)` that leaves frame t's spectrum in re/im `[bins]`.
- * Consumers write their own `for t` loop around `run` instead of passing a callback to
- * forEachFrame: a callback shared by every feature makes that call site polymorphic once a
- * process has run two features (the bench, a notebook, a pool worker), and V8 then stops inlining
- * it — measured 25 → 34 ms per 30-s MFCC clip in a worker that had run the 33-feature set first.
+ * What a hot loop needs to run the STFT itself: the frame count and `frame(t)`, which leaves frame
+ * t's `[1 + nFft/2]` spectrum in re/im (the plan's buffers, overwritten by the next call).
+ * Consumers write their own `for t` loop around it instead of passing a callback to forEachFrame:
+ * a callback shared by every feature makes that call site polymorphic once a process has run two
+ * features (the bench, a notebook, a pool worker), and V8 then stops inlining it.
+ * With `center`, only the frames that overlap the padding read padded copies (of the signal's two
+ * ends); the others read y in place, so no padded copy of the whole clip is made per call.
  */
-export function stftRunner(y: Float32Array, s: ResolvedStft): { x: Float32Array; frames: number; run: (x: Float32Array, offset: number) => void; re: Float64Array; im: Float64Array } {
+export function stftRunner(y: Float32Array, s: ResolvedStft): { frames: number; frame: (t: number) => void; re: Float64Array; im: Float64Array } {
   if (y.length === 0) throw new Error('stft: empty signal');
   const frames = frameCount(y.length, s);
-  const x = s.center ? padSignal(y, Math.floor(s.nFft / 2), s.padMode) : y;
   const plan = realFFT(s.nFft);
-  return { x, frames, run: plan.framer(s.window), re: plan.outRe, im: plan.outIm };
+  const run = plan.framer(s.window), re = plan.outRe, im = plan.outIm;
+  const hop = s.hopLength, nFft = s.nFft, n = y.length;
+  if (!s.center) return { frames, frame: (t) => run(y, t * hop), re, im };
+  const P = Math.floor(nFft / 2);
+  // Frames tA..tB lie inside y: frame t covers padded [t·hop, t·hop + nFft) = y[t·hop − P, … + nFft).
+  const tA = Math.ceil(P / hop), tB = Math.min(frames - 1, Math.floor((n + P - nFft) / hop));
+  if (tA > tB) {
+    const x = padSignal(y, P, s.padMode);
+    return { frames, frame: (t) => run(x, t * hop), re, im };
+  }
+  // head: the padded signal's first (tA − 1)·hop + nFft samples (padding a prefix of y that long pads
+  // its left end exactly as the whole signal's)
+  const head = padSignal(y.subarray(0, Math.min(n, (tA - 1) * hop + nFft)), P, s.padMode);
+  // tail: y from a (≤ the first tail frame's start, and ≤ n − nFft so a reflection sees the same
+  // samples) padded on both sides; padded position q of the whole signal is tail[q − a]
+  const a = Math.max(0, Math.min((tB + 1) * hop - P, n - nFft));
+  const tail = padSignal(y.subarray(a), P, s.padMode);
+  return {
+    frames,
+    frame: (t) => {
+      if (t < tA) run(head, t * hop);
+      else if (t <= tB) run(y, t * hop - P);
+      else run(tail, t * hop - a);
+    },
+    re,
+    im,
+  };
 }
 
 /** A magnitude spectrogram stored frames-major, `[frames, bins]`: the shared input of features. */
@@ -152,10 +178,10 @@ export interface Frames {
 export function magnitudeFrames(y: Float32Array, opts: StftOptions = {}): Frames {
   const s = resolveStft(opts);
   const bins = Math.floor(s.nFft / 2) + 1;
-  const { x, frames, run, re, im } = stftRunner(y, s);
+  const { frames, frame, re, im } = stftRunner(y, s);
   const data = new Float32Array(frames * bins);
   for (let t = 0; t < frames; t++) {
-    run(x, t * s.hopLength);
+    frame(t);
     const o = t * bins;
     for (let k = 0; k < bins; k++) {
       const a = Math.fround(re[k]), b = Math.fround(im[k]);
@@ -194,10 +220,10 @@ export function matrixToFrames(m: Matrix): Frames {
 export function stft(y: Float32Array, opts: StftOptions = {}): ComplexMatrix {
   const s = resolveStft(opts);
   const bins = Math.floor(s.nFft / 2) + 1;
-  const { x, frames, run, re, im } = stftRunner(y, s);
+  const { frames, frame, re, im } = stftRunner(y, s);
   const reOut = new Float32Array(bins * frames), imOut = new Float32Array(bins * frames);
   for (let t = 0; t < frames; t++) {
-    run(x, t * s.hopLength);
+    frame(t);
     for (let k = 0; k < bins; k++) {
       reOut[k * frames + t] = re[k];
       imOut[k * frames + t] = im[k];
