@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FeaturePool, extractBatch, getExtractor, melFilterbank, applyFilterbank, powerFrames, magnitudeFrames, melspectrogram } from '../lib/features';
+import { FeaturePool, extractBatch, getExtractor, melFilterbank, applyFilterbank, powerFrames, magnitudeFrames, melspectrogram, stft, resolveStft, padSignal, realFFT } from '../lib/features';
 
 const SR = 22050;
 
@@ -55,5 +55,28 @@ test('the fused mel framer equals the filterbank applied to the power spectrogra
     const fb = melFilterbank({ sr: SR, nFft: 2048, ...opts });
     const ref = applyFilterbank(fb, powerFrames(magnitudeFrames(y), 2));
     assert.deepEqual(fast.data, ref.data, JSON.stringify(opts));
+  }
+});
+
+test('stft reads interior frames in place and pads only the edges: same as framing the whole padded signal', () => {
+  // reference: pad the whole signal (np.pad), then FFT every frame of it
+  for (const n of [1, 5, 511, 2048, 2049, 5000]) {
+    for (const [nFft, hop] of [[16, 7], [400, 160], [2048, 512], [64, 2048]] as const) {
+      for (const padMode of ['constant', 'reflect', 'edge'] as const) {
+        const y = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + 0.1 * (i % 5));
+        const S = stft(y, { nFft, hopLength: hop, padMode });
+        const s = resolveStft({ nFft, hopLength: hop, padMode });
+        const x = padSignal(y, nFft / 2, padMode);
+        const plan = realFFT(nFft);
+        const re = new Float64Array(plan.bins), im = new Float64Array(plan.bins);
+        for (let t = 0; t < S.cols; t++) {
+          plan.forwardWindowed(x, t * hop, s.window, re, im);
+          for (let k = 0; k < plan.bins; k++) {
+            assert.equal(S.re[k * S.cols + t], Math.fround(re[k]), `n=${n} nFft=${nFft} hop=${hop} ${padMode} frame ${t} bin ${k}`);
+            assert.equal(S.im[k * S.cols + t], Math.fround(im[k]));
+          }
+        }
+      }
+    }
   }
 });
