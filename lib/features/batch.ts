@@ -77,30 +77,46 @@ export class FeaturePool {
     const sr = opts.sr === undefined ? 22050 : opts.sr;
     const runOn = (w: Worker): Promise<void> =>
       new Promise<void>((resolve, reject) => {
-        const step = () => {
-          if (next >= inputs.length) return resolve();
+        const inflight = new Map<number, number>(); // job id → input index, jobs sent to this worker
+        const send = () => {
           const index = next++;
           const input = inputs[index];
           const id = this.nextId++;
-          const onMsg = (r: BatchReply) => {
-            if (r.id !== id) return;
-            w.off('message', onMsg);
-            w.off('error', onErr);
-            if (!r.ok) {
-              const e = r.reason && r.file ? new AudioError(r.file, r.reason as AudioErrorReason, r.error.replace(/^[^:]*: /, '')) : new Error(`${typeof input === 'string' ? input : `clip ${index}`}: ${r.error}`);
-              return reject(e);
-            }
-            out[index] = { data: r.data, rows: r.rows, cols: r.cols };
-            opts.onProgress?.(++done, inputs.length);
-            step();
-          };
-          const onErr = (e: Error) => reject(e);
-          w.on('message', onMsg);
-          w.on('error', onErr);
+          inflight.set(id, index);
           const job: BatchJob = typeof input === 'string' ? { id, feature, file: input, sr } : { id, feature, y: input, sr: sr ?? 22050 };
           w.postMessage(job);
         };
-        step();
+        // A second job waits queued at the worker while more jobs than workers remain unassigned, so
+        // a worker never idles while the main thread receives its result and clones its next clip
+        // (~1 ms per 30-s clip); the last ones go one at a time to whichever worker is free.
+        const fill = () => {
+          if (inflight.size === 0 && next < inputs.length) send();
+          if (inflight.size === 1 && inputs.length - next > this.workers.length) send();
+        };
+        const finish = (e?: Error) => {
+          w.off('message', onMsg);
+          w.off('error', onErr);
+          if (e) reject(e);
+          else resolve();
+        };
+        const onMsg = (r: BatchReply) => {
+          const index = inflight.get(r.id);
+          if (index === undefined) return; // another run's reply
+          inflight.delete(r.id);
+          if (!r.ok) {
+            const input = inputs[index];
+            return finish(r.reason && r.file ? new AudioError(r.file, r.reason as AudioErrorReason, r.error.replace(/^[^:]*: /, '')) : new Error(`${typeof input === 'string' ? input : `clip ${index}`}: ${r.error}`));
+          }
+          out[index] = { data: r.data, rows: r.rows, cols: r.cols };
+          opts.onProgress?.(++done, inputs.length);
+          fill();
+          if (inflight.size === 0) finish();
+        };
+        const onErr = (e: Error) => finish(e);
+        w.on('message', onMsg);
+        w.on('error', onErr);
+        fill();
+        if (inflight.size === 0) finish();
       });
     await Promise.all(this.workers.map(runOn));
     return out;
