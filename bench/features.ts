@@ -98,7 +98,13 @@ async function main(): Promise<void> {
   console.log(`[bench:features] ${n} clips × 30 s @ ${SR} Hz from ${source}; ${rounds} rounds; ours on ${threads} worker threads (${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)})`);
 
   const pool = new FeaturePool({ concurrency: threads });
-  await pool.run(data.slice(0, threads).map((c) => c.subarray(0, SR * 2)), 'features33', { sr: SR }); // start-up, JIT warm-up
+  // start-up and JIT warm-up: every timed feature once per worker and once here on 2-s excerpts
+  // (copies, so the workers get no view of a 30-s buffer), as features_librosa.py warms each one
+  const warm = data.slice(0, threads).map((c) => c.slice(0, SR * 2));
+  for (const f of features) {
+    await pool.run(warm, f, { sr: SR });
+    getExtractor(f)(warm[0], SR);
+  }
   const agreement: Record<string, string> = {};
   const best: Record<string, { ours: number; single: number; librosa: number; oursCpu: number; librosaCpu: number }> = {};
   for (const f of features) best[f] = { ours: 0, single: 0, librosa: 0, oursCpu: Infinity, librosaCpu: Infinity };

@@ -30,8 +30,8 @@ FEATURES = {
     ]),
 }
 
-FEATURES["mfcc13"](clips[0][: sr])  # warm caches (filterbanks, numba JIT of piptrack etc.)
-FEATURES["features33"](clips[0][: sr * 2])
+for name in names:  # warm caches (filterbanks, numba JIT of piptrack etc.), as the TS side warms each feature
+    FEATURES[name](clips[0][: sr * 2])
 if len(sys.argv) > 4:
     import os
     for name in names:
