@@ -17,6 +17,34 @@ import { tf, type TF } from '../backend';
 import { RawOps } from './tfRaw';
 import { dims, unstackTime } from './timeSteps';
 
+type Keep = (id: number) => number;
+
+/** [s_{-1}, s_0 … s_{T-2}]: the state each step started from, from the initial state [B, H] and the sequence [T, B, H]. */
+function previousStates(g: RawOps, keep: Keep, first: number, seq: number, T: number, B: number, H: number): number {
+  const f = keep(g.reshape(first, [1, B, H]));
+  if (T === 1) return f;
+  const [head, tail] = g.splitV(seq, [T - 1, 1], 0);
+  keep(head);
+  keep(tail);
+  return keep(g.concat([f, head], 0).id);
+}
+
+/**
+ * What every backward variant ends with, from the gate gradients dA2 [T·B, 4H] (Keras order i, f,
+ * c, o): the weight and input gradients as one matmul each over all T·B rows, and the initial-state
+ * gradients. Returns [dx [T, B, F], dh0, dc0, dw [F+H, 4H], db [4H]].
+ */
+function gradientsFromGates(g: RawOps, keep: Keep, sx: number, hprev: number, wx: number, dA2: number, dhNext: number, dcNext: number, T: number, B: number, F: number, H: number): TF.Tensor[] {
+  const dWx = keep(g.matMul(keep(g.reshape(sx, [T * B, F])), dA2, true, false));
+  const dU = keep(g.matMul(keep(g.reshape(hprev, [T * B, H])), dA2, true, false));
+  const dw = g.concat([dWx, dU], 0);
+  const db = g.sum(dA2, [0]);
+  const dx = g.reshape(keep(g.matMul(dA2, wx, false, true)), [T, B, F]);
+  const dh0 = g.run('Identity', [g.tFloat], [dhNext])[0];
+  const dc0 = g.run('Identity', [g.tFloat], [dcNext])[0];
+  return [g.toTensor({ id: dx, shape: [T, B, F] }), g.toTensor(dh0), g.toTensor(dc0), g.toTensor(dw), g.toTensor({ id: db, shape: [4 * H] })];
+}
+
 /**
  * Backward pass of the LSTM from BlockLSTMV2's saved gates, batched where the math allows.
  * Given the gates, the backward recurrence is linear in (dh, dc), so each step is 7 raw ops:
@@ -37,16 +65,8 @@ function lstmBackwardBatched(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: nu
   const keep = (id: number): number => (owned.push(id), id);
   try {
     const one = keep(g.b.createTensor([], g.b.TF_FLOAT, Float32Array.from([1])));
-    /** [s_{-1}, s_0 … s_{T-2}] from the initial state [B, H] and the sequence [T, B, H]. */
-    const shifted = (first: number, seq: number): number => {
-      const f = keep(g.reshape(first, [1, B, H]));
-      if (T === 1) return f;
-      const [head, tail] = g.splitV(seq, [T - 1, 1], 0);
-      owned.push(head, tail);
-      return keep(g.concat([f, head], 0).id);
-    };
-    const cprev = shifted(sc0, scs);
-    const hprev = shifted(sh0, sh);
+    const cprev = previousStates(g, keep, sc0, scs, T, B, H);
+    const hprev = previousStates(g, keep, sh0, sh, T, B, H);
     const sigd = (s: number) => keep(g.mul(s, keep(g.sub(one, s)))); // σ' = s(1 − s)
     const tanhd = (t: number) => keep(g.sub(one, keep(g.mul(t, t)))); // tanh' = 1 − t²
     const K = keep(g.mul(so, tanhd(sco)));
@@ -73,14 +93,7 @@ function lstmBackwardBatched(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: nu
       dAs[t] = dA;
     }
     const dA2 = keep(g.reshape(keep(g.pack(dAs, 0).id), [T * B, 4 * H]));
-    const dWx = keep(g.matMul(keep(g.reshape(sx, [T * B, F])), dA2, true, false));
-    const dU = keep(g.matMul(keep(g.reshape(hprev, [T * B, H])), dA2, true, false));
-    const dw = g.concat([dWx, dU], 0);
-    const db = g.sum(dA2, [0]);
-    const dx = g.reshape(keep(g.matMul(dA2, wx, false, true)), [T, B, F]);
-    const dh0 = g.run('Identity', [g.tFloat], [dhNext])[0];
-    const dc0 = g.run('Identity', [g.tFloat], [dcNext])[0];
-    return [g.toTensor({ id: dx, shape: [T, B, F] }), g.toTensor(dh0), g.toTensor(dc0), g.toTensor(dw), g.toTensor({ id: db, shape: [4 * H] })];
+    return gradientsFromGates(g, keep, sx, hprev, wx, dA2, dhNext, dcNext, T, B, F, H);
   } finally {
     g.free(...new Set(owned));
     g.dispose();
@@ -101,15 +114,8 @@ function lstmBackwardCellGrad(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: n
   const owned: number[] = [];
   const keep = (id: number): number => (owned.push(id), id);
   try {
-    const shifted = (first: number, seq: number): number => {
-      const f = keep(g.reshape(first, [1, B, H]));
-      if (T === 1) return f;
-      const [head, tail] = g.splitV(seq, [T - 1, 1], 0);
-      owned.push(head, tail);
-      return keep(g.concat([f, head], 0).id);
-    };
-    const cprev = shifted(sc0, scs);
-    const hprev = shifted(sh0, sh);
+    const cprev = previousStates(g, keep, sc0, scs, T, B, H);
+    const hprev = previousStates(g, keep, sh0, sh, T, B, H);
     const zH = keep(g.b.createTensor([H], g.b.TF_FLOAT, new Float32Array(H)));
     const zBH = keep(g.b.createTensor([B, H], g.b.TF_FLOAT, new Float32Array(B * H)));
     // w's columns reordered IFCO → ICFO for the cell-grad op's dicfo layout.
@@ -147,14 +153,7 @@ function lstmBackwardCellGrad(dy: TF.Tensor, saved: TF.Tensor[], T: number, H: n
     const dA2 = keep(g.reshape(keep(g.concat([gi, gf, gc, go], 2).id), [T * B, 4 * H])); // back to i, f, c, o
     const [wx, u] = g.splitV(sw, [F, H], 0);
     owned.push(wx, u);
-    const dWx = keep(g.matMul(keep(g.reshape(sx, [T * B, F])), dA2, true, false));
-    const dU = keep(g.matMul(keep(g.reshape(hprev, [T * B, H])), dA2, true, false));
-    const dw = g.concat([dWx, dU], 0);
-    const db = g.sum(dA2, [0]);
-    const dx = g.reshape(keep(g.matMul(dA2, wx, false, true)), [T, B, F]);
-    const dh0 = g.run('Identity', [g.tFloat], [dhNext])[0];
-    const dc0 = g.run('Identity', [g.tFloat], [dcNext])[0];
-    return [g.toTensor({ id: dx, shape: [T, B, F] }), g.toTensor(dh0), g.toTensor(dc0), g.toTensor(dw), g.toTensor({ id: db, shape: [4 * H] })];
+    return gradientsFromGates(g, keep, sx, hprev, wx, dA2, dhNext, dcNext, T, B, F, H);
   } finally {
     g.free(...new Set(owned));
     g.dispose();
