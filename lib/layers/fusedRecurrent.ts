@@ -199,17 +199,9 @@ abstract class FusedRecurrent extends tf.layers.Layer {
   }
 
   override getConfig(): TF.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      units: this.units,
-      numLayers: this.numLayers,
-      bidirectional: this.bidirectional,
-      mergeMode: this.mergeMode,
-      returnSequences: this.returnSequences,
-      dropout: this.dropout,
-      interLayerDropout: this.interLayerDropout,
-      implementation: this.implementation,
-    };
+    // the layer's own arguments; batchInputShape and trainable come from the base class' config
+    const { batchInputShape: _shape, trainable: _trainable, ...own } = this.args();
+    return { ...super.getConfig(), ...own };
   }
 
   /** The constructor arguments this layer was built from (for copies, e.g. `bidirectional()`). */
