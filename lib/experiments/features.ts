@@ -5,7 +5,7 @@
  * the predict command recomputes exactly the same inputs.
  */
 import { makeChunks, segments } from '../audio';
-import { type Matrix, mfcc, powerToDb, presetMelspectrogram, seed001Features33, seed002MelDb, sliceCols, torchMelSpectrogram, torchMfcc, vstack } from '../features';
+import { type Matrix, mfcc, powerToDb, presetMelspectrogram, seed000Features, seed001Features33, seed002MelDb, sliceCols, torchMfcc } from '../features';
 
 /** How a track's samples become example signals. */
 export type CutSpec =
@@ -38,7 +38,7 @@ export function extractFeatures(y: Float32Array, spec: FeatureSpec): Matrix {
       // seed003Mfcc's settings with any number of coefficients
       return mfcc(y, { sr, nFft: 2048, hopLength: 512, nMfcc: spec.nMfcc });
     case 'torch-mel-mfcc':
-      return vstack([torchMelSpectrogram(y, sr, spec.nMels), torchMfcc(y, sr, { nMfcc: spec.nMfcc, nMels: spec.nMels })]);
+      return seed000Features(y, sr, { nMels: spec.nMels, nMfcc: spec.nMfcc });
     case 'features33':
       return seed001Features33(y, sr);
     case 'mel-db-scaled':

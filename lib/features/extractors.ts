@@ -7,7 +7,7 @@ import { powerToDb } from './db';
 import type { Matrix } from './matrix';
 import { melspectrogram } from './mel';
 import { mfcc } from './mfcc';
-import { seed001Features33, seed002MelDb, torchMelSpectrogram, torchMfcc } from './presets';
+import { seed000Features, seed001Features33, seed002MelDb } from './presets';
 import { rms, spectralCentroid, spectralContrast, spectralRolloff, zeroCrossingRate } from './spectral';
 
 export type Extractor = (y: Float32Array, sr: number) => Matrix;
@@ -24,13 +24,7 @@ export const EXTRACTORS = {
   /** Seed 001's 33 rows (MFCC 13, centroid, chroma 12, contrast 7): `[33, frames]`. */
   features33: (y, sr) => seed001Features33(y, sr),
   /** torchaudio MelSpectrogram(sr, n_mels=40) and MFCC(sr, melkwargs={n_mels: 40}) stacked as seed 000 does: `[80, frames]`. */
-  seed000Torch: (y, sr) => {
-    const a = torchMelSpectrogram(y, sr, 40), b = torchMfcc(y, sr, { nMels: 40 });
-    const data = new Float32Array(a.data.length + b.data.length);
-    data.set(a.data);
-    data.set(b.data, a.data.length);
-    return { data, rows: a.rows + b.rows, cols: a.cols };
-  },
+  seed000Torch: (y, sr) => seed000Features(y, sr),
   chroma: (y, sr) => chromaStft(y, { sr }),
   contrast: (y, sr) => spectralContrast(y, { sr }),
   centroid: (y, sr) => spectralCentroid(y, { sr }),

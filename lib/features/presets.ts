@@ -77,9 +77,10 @@ export function torchMelSpectrogram(y: Float32Array, sr: number, nMels = 128): M
  * torchaudio.transforms.MFCC(sample_rate=sr, n_mfcc, melkwargs={n_mels}, log_mels)(y):
  * `[nMfcc, frames]`. log_mels false → AmplitudeToDB('power', top_db=80), true → ln(mel + 1e-6).
  */
-export function torchMfcc(y: Float32Array, sr: number, opts: { nMfcc?: number; nMels?: number; logMels?: boolean } = {}): Matrix {
+export function torchMfcc(y: Float32Array, sr: number, opts: { nMfcc?: number; nMels?: number; logMels?: boolean; mel?: Matrix } = {}): Matrix {
   const nMfcc = opts.nMfcc ?? 40;
-  const mel = torchMelSpectrogram(y, sr, opts.nMels ?? 128);
+  // `mel`: an already computed torchMelSpectrogram(y, sr, nMels), to not run the STFT twice
+  const mel = opts.mel ?? torchMelSpectrogram(y, sr, opts.nMels ?? 128);
   let logMel: Matrix;
   if (opts.logMels) {
     const d = new Float32Array(mel.data.length);
@@ -89,6 +90,17 @@ export function torchMfcc(y: Float32Array, sr: number, opts: { nMfcc?: number; n
     logMel = powerToDb(mel, { ref: 1.0, amin: 1e-10, topDb: 80 });
   }
   return dct(logMel, nMfcc, 'ortho');
+}
+
+/**
+ * Seed 000's input: torchaudio MelSpectrogram(sr, n_mels) stacked over MFCC(sr, n_mfcc,
+ * melkwargs={n_mels}) (`torch.cat` on the feature axis): `[nMels + nMfcc, frames]`, 40 + 40 by
+ * default. The mel spectrogram is computed once and feeds both.
+ */
+export function seed000Features(y: Float32Array, sr: number, opts: { nMels?: number; nMfcc?: number } = {}): Matrix {
+  const nMels = opts.nMels ?? 40;
+  const mel = torchMelSpectrogram(y, sr, nMels);
+  return vstack([mel, torchMfcc(y, sr, { nMfcc: opts.nMfcc ?? 40, nMels, mel })]);
 }
 
 /** Names of the 33 rows of seed001Features33, in order. */
