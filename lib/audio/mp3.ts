@@ -81,11 +81,8 @@ export async function decodeMp3(bytes: Uint8Array, file: string): Promise<Decode
  * (byte 3, bits 7-6) 0b11 = single channel, else 2. Null when no valid header is found.
  */
 export function mp3Channels(bytes: Uint8Array): number | null {
-  let i = 0;
-  if (bytes.length >= 10 && bytes[0] === 0x49 && bytes[1] === 0x44 && bytes[2] === 0x33) {
-    i = 10 + (((bytes[6] & 0x7f) << 21) | ((bytes[7] & 0x7f) << 14) | ((bytes[8] & 0x7f) << 7) | (bytes[9] & 0x7f));
-    if (bytes[5] & 0x10) i += 10; // ID3v2.4 footer
-  }
+  const tag = id3Size(bytes);
+  let i = tag === null ? 0 : 10 + tag + (bytes[5] & 0x10 ? 10 : 0); // header, body, ID3v2.4 footer
   for (const end = Math.min(bytes.length - 4, i + 65536); i < end; i++) {
     // frame sync, a valid version (not 01), layer (not 00), bitrate index (not 1111) and sample-rate index (not 11)
     if (bytes[i] !== 0xff || (bytes[i + 1] & 0xe0) !== 0xe0) continue;
@@ -95,9 +92,14 @@ export function mp3Channels(bytes: Uint8Array): number | null {
   return null;
 }
 
+/** Size of the ID3v2 tag's body (synchsafe integer in header bytes 6-9), or null when the bytes start with no tag. */
+function id3Size(bytes: Uint8Array): number | null {
+  if (bytes.length < 10 || bytes[0] !== 0x49 || bytes[1] !== 0x44 || bytes[2] !== 0x33) return null;
+  return ((bytes[6] & 0x7f) << 21) | ((bytes[7] & 0x7f) << 14) | ((bytes[8] & 0x7f) << 7) | (bytes[9] & 0x7f);
+}
+
 /** An ID3 tag with nothing (or almost nothing) after it. */
 function looksLikeId3Only(bytes: Uint8Array): boolean {
-  if (bytes.length < 10 || bytes[0] !== 0x49 || bytes[1] !== 0x44 || bytes[2] !== 0x33) return false;
-  const size = ((bytes[6] & 0x7f) << 21) | ((bytes[7] & 0x7f) << 14) | ((bytes[8] & 0x7f) << 7) | (bytes[9] & 0x7f);
-  return bytes.length <= 10 + size + 4;
+  const size = id3Size(bytes);
+  return size !== null && bytes.length <= 10 + size + 4;
 }
