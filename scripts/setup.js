@@ -12,7 +12,9 @@
  *     ~/.cache/genre-lab/ (or $GENRE_LAB_CACHE) so later runs take seconds.
  *  2. A project-local Python venv (.venv) with JupyterLab, nbclient and plotly
  *     (its JupyterLab renderer), with the tslab kernel registered inside it.
- *  3. A summary of what is set up and which backend is active.
+ *  3. The CPU recurrent kernel (native/rnn.cc), compiled with Eigen's headers from the same wheel;
+ *     optional (without it the recurrent layers run on TF ops, slower).
+ *  4. A summary of what is set up and which backend is active.
  *
  * Flags: --quiet (summary only), --no-venv, --check (report, change nothing).
  */
@@ -77,6 +79,64 @@ function bindingDirs(dir) {
  * $ORIGIN/../../deps/lib, which resolves through the link).
  */
 function installFromCache(dir, cacheDir) {
+  const deps = path.join(dir, 'deps');
+  fs.rmSync(deps, { recursive: true, force: true });
+  fs.symlinkSync(path.join(cacheDir, 'deps'), deps);
+  for (const b of fs.readdirSync(path.join(cacheDir, 'lib'))) copyDir(path.join(cacheDir, 'lib', b), path.join(dir, 'lib', b));
+}
+
+function saveToCache(dir, cacheDir) {
+  const tmp = cacheDir + '.tmp';
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(path.join(tmp, 'lib'), { recursive: true });
+  const deps = fs.realpathSync(path.join(dir, 'deps'));
+  if (deps !== path.join(cacheDir, 'deps')) copyDir(deps, path.join(tmp, 'deps'));
+  else fs.renameSync(deps, path.join(tmp, 'deps'));
+  for (const b of bindingDirs(dir)) copyDir(b, path.join(tmp, 'lib', path.basename(b)));
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  fs.renameSync(tmp, cacheDir);
+  installFromCache(dir, cacheDir);
+}
+
+/** Route A: the package's own install script (downloads libtensorflow + prebuilt binding). */
+function tryOwnInstall(dir, gpu) {
+  log(`trying ${path.basename(dir)}'s own libtensorflow download…`);
+  const pkgJson = path.join(dir, 'package.json');
+  const orig = fs.readFileSync(pkgJson); // the script rewrites package.json; keep it pristine
+  const r = sh(process.execPath, ['scripts/install.js', ...(gpu ? ['gpu', 'download'] : [])], { cwd: dir, timeout: 15 * 60e3 });
+  fs.writeFileSync(pkgJson, orig);
+  if (r.status === 0 && bindingDirs(dir).length) return true;
+  const why = `${r.stderr || ''}${r.stdout || ''}`.match(/(ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN)[^\n]*/);
+  log(`own download failed${why ? ` (${why[0].slice(0, 80)})` : ''}; falling back to the pip wheel`);
+  return false;
+}
+
+/**
+ * The TensorFlow pip wheel in the cache (downloaded once, ~270 MB): its C API builds the tfjs binding
+ * offline, and its Eigen headers build the CPU recurrent kernel. Returns its path, or null (with
+ * `onMissing` told why) when pip cannot fetch it.
+ */
+function ensureWheel(wheelPkg, onMissing) {
+  const wheels = path.join(CACHE, 'wheels');
+  fs.mkdirSync(wheels, { recursive: true });
+  const find = () => fs.readdirSync(wheels).find((f) => f.startsWith(wheelPkg.replace('-', '_') + '-') && f.endsWith('.whl'));
+  let whl = find();
+  if (!whl) {
+    log(`downloading the ${wheelPkg} wheel (~270 MB) for its TensorFlow C API and headers…`);
+    const r = sh('python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '-d', wheels, wheelPkg],
+      { stdio: QUIET ? 'pipe' : 'inherit', env: { ...process.env, PIP_RETRIES: '0' } });
+    whl = find();
+    if (r.status !== 0 || !whl) return onMissing(`pip could not download ${wheelPkg}`);
+  }
+  return path.join(wheels, whl);
+}
+
+/** Route B: TF C API from the pip wheel + binding built from source. */
+function buildFromWheel(dir, gpu) {
+  const wheelPkg = gpu ? 'tensorflow' : 'tensorflow-cpu';
+  const whl = path.basename(ensureWheel(wheelPkg, (why) => fail(`${why}; no route to libtensorflow is left.\n` +
+      '  Offline? Put libtensorflow into node_modules/@tensorflow/tfjs-node/deps by hand (see README).')));
+  const wheels = path.join(CACHE, 'wheels');
   const deps = path.join(dir, 'deps');
   fs.rmSync(deps, { recursive: true, force: true });
   fs.symlinkSync(path.join(cacheDir, 'deps'), deps);
@@ -176,6 +236,74 @@ function ensureTfjsNative() {
   return { name, gpu, route, probe };
 }
 
+/** Node-API headers (node_api.h) for building an addon against this node. */
+function nodeApiIncludeDir() {
+  const candidates = [path.resolve(process.execPath, '..', '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node',
+    path.join(os.homedir(), '.cache', 'node-gyp', process.versions.node, 'include', 'node')];
+  return candidates.find((d) => fs.existsSync(path.join(d, 'node_api.h')));
+}
+
+/**
+ * 3. The CPU recurrent kernel: native/rnn.cc compiled into native/build/genre_lab_rnn.node (a
+ * Node-API addon, so one build serves every node version), with Eigen's headers from the TF wheel.
+ * Optional: where it cannot be built, the fused recurrent layers run on TF ops (slower), and the
+ * summary says why. Rebuilt when the source, the compiler or the CPU changes (-march=native);
+ * cached under $GENRE_LAB_CACHE/rnn-kernel.
+ */
+function ensureRnnKernel() {
+  const src = path.join(ROOT, 'native', 'rnn.cc');
+  const out = path.join(ROOT, 'native', 'build', 'genre_lab_rnn.node');
+  const stamp = `${out}.stamp`;
+  const cxx = process.env.CXX || 'g++';
+  const flags = ['-O3', '-march=native', '-std=c++17', '-fPIC', '-shared', '-DNDEBUG', '-DNODE_GYP_MODULE_NAME=genre_lab_rnn', '-pthread'];
+  const version = ok(cxx, ['--version']);
+  if (!version) return { ok: false, note: `not built: no C++ compiler (${cxx}); recurrent layers run on TF ops` };
+  const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m) || ['', os.arch()])[1];
+  const key = crypto.createHash('sha1').update(JSON.stringify([fs.readFileSync(src, 'utf8'), flags, version.stdout.split('\n')[0], cpu])).digest('hex').slice(0, 16);
+  const probe = () => {
+    const r = sh(process.execPath, ['-e', `const k = require(${JSON.stringify(out)}); console.log(k.setThreads(1))`]);
+    return r.status === 0 && r.stdout.trim() === '1';
+  };
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === key && probe()) return { ok: true, note: 'already built' };
+  if (CHECK) return { ok: false, note: 'not built (or out of date)' };
+  const cached = path.join(CACHE, 'rnn-kernel', key, 'genre_lab_rnn.node');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  if (fs.existsSync(cached)) {
+    fs.copyFileSync(cached, out);
+    if (probe()) {
+      fs.writeFileSync(stamp, key + '\n');
+      return { ok: true, note: `from cache (${path.dirname(cached)})` };
+    }
+  }
+  const napi = nodeApiIncludeDir();
+  if (!napi) return { ok: false, note: 'not built: node_api.h not found (install the nodejs headers); recurrent layers run on TF ops' };
+  let missing = '';
+  const whl = ensureWheel(hasNvidiaGpu() ? 'tensorflow' : 'tensorflow-cpu', (why) => ((missing = why), null));
+  if (!whl) return { ok: false, note: `not built: ${missing} (for Eigen's headers); recurrent layers run on TF ops` };
+  const eigen = path.join(CACHE, 'eigen', path.basename(whl, '.whl'));
+  if (!fs.existsSync(path.join(eigen, 'Eigen', 'Core'))) {
+    const stage = `${eigen}.unpack`;
+    fs.rmSync(stage, { recursive: true, force: true });
+    fs.mkdirSync(stage, { recursive: true });
+    const u = sh('unzip', ['-q', '-o', whl, 'tensorflow/include/Eigen/*', 'tensorflow/include/unsupported/Eigen/*', '-d', stage]);
+    if (u.status !== 0) return { ok: false, note: `not built: unzip of Eigen from ${path.basename(whl)} failed` };
+    fs.rmSync(eigen, { recursive: true, force: true });
+    fs.renameSync(path.join(stage, 'tensorflow', 'include'), eigen);
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+  log('compiling the CPU recurrent kernel (native/rnn.cc, ~20 s)…');
+  const t0 = Date.now();
+  const c = sh(cxx, [...flags, `-I${napi}`, `-I${eigen}`, src, '-o', out]);
+  if (c.status !== 0 || !probe()) {
+    fs.rmSync(out, { force: true });
+    return { ok: false, note: `not built: ${cxx} failed: ${(c.stderr || '').split('\n').filter((l) => /error/.test(l)).slice(0, 3).join(' | ') || 'the addon does not load'}; recurrent layers run on TF ops` };
+  }
+  fs.mkdirSync(path.dirname(cached), { recursive: true });
+  fs.copyFileSync(out, cached);
+  fs.writeFileSync(stamp, key + '\n');
+  return { ok: true, note: `compiled in ${((Date.now() - t0) / 1000).toFixed(0)} s, cached in ${path.dirname(cached)}` };
+}
+
 function venvPython() { return path.join(VENV, 'bin', 'python'); }
 
 function ensureVenv() {
@@ -213,12 +341,14 @@ function kernelSpecs() {
 function main() {
   const t0 = Date.now();
   const tf = ensureTfjsNative();
+  const rnn = tf.gpu ? { ok: false, note: 'not needed: the GPU build runs the recurrent layers on TF ops' } : ensureRnnKernel();
   const venv = args.has('--no-venv') ? 'skipped' : ensureVenv();
   const specs = args.has('--no-venv') ? {} : kernelSpecs();
   const tsSpec = specs.tslab;
   const summary = [
     `tfjs native: ${tf.name} (${tf.gpu ? 'NVIDIA GPU found' : 'no NVIDIA GPU: CPU build'}) — ${tf.route}`,
     `  active backend: ${tf.probe.ok ? `${tf.probe.backend} (tfjs ${tf.probe.tf}), matmul verified` : `NOT WORKING: ${tf.probe.error}`}`,
+    `CPU recurrent kernel: native/build/genre_lab_rnn.node — ${rnn.note}`,
     `python venv: ${VENV} — ${venv}`,
     `jupyter kernel: ${tsSpec ? `tslab at ${tsSpec.resource_dir}` : 'tslab NOT registered'}`,
     `setup took ${((Date.now() - t0) / 1000).toFixed(1)} s`,

@@ -12,6 +12,7 @@ import { ROOT } from '../lib/paths';
 import { bidirectional, gru, lstm, FusedGRU, FusedLSTM, type RnnImplementation } from '../lib/layers/recurrent';
 import { nativeOpsAvailable } from '../lib/layers/tfRaw';
 import { setLstmBackward, type LstmBackward } from '../lib/layers/lstmKernel';
+import { cpuKernelStatus, setFusedKernel, type FusedKernel } from '../lib/layers/cpuKernel';
 import { orthogonalMatrix } from '../lib/layers/orthogonal';
 
 type Nested = number | Nested[];
@@ -40,6 +41,20 @@ before(async () => {
   await ready(); // wasm initialises asynchronously (GENRE_LAB_BACKEND=wasm runs the fallback path)
 });
 const impls: RnnImplementation[] = nativeOpsAvailable() ? ['fused', 'generic'] : ['generic'];
+// The fused layers run on the CPU kernel (native/rnn.cc) where it is built, else on TF ops; both are checked.
+setFusedKernel('auto');
+const cpuKernel = cpuKernelStatus();
+const kernels: FusedKernel[] = cpuKernel.active ? ['cpu', 'tf'] : ['tf'];
+
+/** Runs `body` with the fused layers on `kernel`, restoring the default after. */
+function withKernel<R>(kernel: FusedKernel, body: () => R): R {
+  setFusedKernel(kernel);
+  try {
+    return body();
+  } finally {
+    setFusedKernel('auto');
+  }
+}
 
 /** max |a − b| / max(1, |b|) over all elements; fails naming `what`. */
 function assertClose(a: TF.Tensor, b: TF.Tensor | Nested, what: string): void {
@@ -74,14 +89,21 @@ function weightsFromTorch(g: Golden, src: Record<string, Nested>): TF.Tensor[] {
   return out;
 }
 
-const variants: [RnnImplementation, LstmBackward][] = impls.flatMap((i): [RnnImplementation, LstmBackward][] =>
-  i === 'fused' ? [['fused', 'batched'], ['fused', 'blockGrad'], ['fused', 'cellGrad']] : [[i, 'auto']],
-);
+/** [implementation, fused kernel, LSTM backward of the TF-op kernel] */
+type Variant = [RnnImplementation, FusedKernel, LstmBackward];
+const variants = (kind: 'lstm' | 'gru'): Variant[] =>
+  impls.flatMap((i): Variant[] => {
+    if (i !== 'fused') return [[i, 'auto', 'auto']];
+    const tf: Variant[] = kind === 'lstm' ? (['batched', 'blockGrad', 'cellGrad'] as const).map((b): Variant => ['fused', 'tf', b]) : [['fused', 'tf', 'auto']];
+    return cpuKernel.active ? [['fused', 'cpu', 'auto'], ...tf] : tf;
+  });
 for (const kind of ['lstm', 'gru'] as const) {
-  for (const [implementation, backward] of kind === 'lstm' ? variants : impls.map((i): [RnnImplementation, LstmBackward] => [i, 'auto'])) {
-    test(`${kind} (${implementation}${backward !== 'auto' ? `, ${backward} backward` : ''}) equals PyTorch: outputs and all gradients, 2 layers, bidirectional, initial state`, (t) => {
+  for (const [implementation, kernel, backward] of variants(kind)) {
+    const label = implementation === 'fused' ? `fused on ${kernel === 'cpu' ? 'the CPU kernel' : `TF ops${kind === 'lstm' ? `, ${backward} backward` : ''}`}` : implementation;
+    test(`${kind} (${label}) equals PyTorch: outputs and all gradients, 2 layers, bidirectional, initial state`, (t) => {
       setLstmBackward(backward);
-      t.after(() => setLstmBackward('auto'));
+      setFusedKernel(kernel);
+      t.after(() => (setLstmBackward('auto'), setFusedKernel('auto')));
       const g = goldens[kind];
       const args = { units: g.units, numLayers: g.numLayers, bidirectional: true, returnSequences: true, implementation };
       const layer = kind === 'lstm' ? new FusedLSTM(args) : new FusedGRU(args);
@@ -110,9 +132,13 @@ for (const kind of ['lstm', 'gru'] as const) {
   }
 }
 
-for (const implementation of impls) {
-  test(`lstm (${implementation}) equals tfjs-layers LSTM with the same weights (forward, dL/dx, dL/dweights)`, () => {
-    tf.tidy(() => {
+/** Every implementation, the fused one on each kernel this machine has. */
+const runs: [RnnImplementation, FusedKernel, string][] = impls.flatMap((i): [RnnImplementation, FusedKernel, string][] =>
+  i === 'fused' ? kernels.map((k): [RnnImplementation, FusedKernel, string] => [i, k, `fused on ${k === 'cpu' ? 'the CPU kernel' : 'TF ops'}`]) : [[i, 'auto', i]],
+);
+for (const [implementation, kernel, label] of runs) {
+  test(`lstm (${label}) equals tfjs-layers LSTM with the same weights (forward, dL/dx, dL/dweights)`, () => {
+    withKernel(kernel, () => tf.tidy(() => {
       const [B, T, F, H] = [4, 9, 3, 5];
       const ref = tf.layers.lstm({ units: H, returnSequences: true, recurrentActivation: 'sigmoid', activation: 'tanh' });
       const ours = lstm({ units: H, returnSequences: true, implementation });
@@ -131,11 +157,11 @@ for (const implementation of impls) {
         assertClose(gOurs.grads[(ours.trainableWeights[i].read() as TF.Variable).name], gRef.grads[(ref.trainableWeights[i].read() as TF.Variable).name], `dL/d${n}`),
       );
       xv.dispose();
-    });
+    }));
   });
 
-  test(`bidirectional lstm (${implementation}) equals tf.layers.bidirectional on the last step (Keras semantics), mergeMode sum`, () => {
-    tf.tidy(() => {
+  test(`bidirectional lstm (${label}) equals tf.layers.bidirectional on the last step (Keras semantics), mergeMode sum`, () => {
+    withKernel(kernel, () => tf.tidy(() => {
       const [B, T, F, H] = [2, 6, 3, 4];
       const ref = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: H, recurrentActivation: 'sigmoid' }) as never, mergeMode: 'sum' });
       const ours = bidirectional(lstm({ units: H, implementation }), 'sum');
@@ -146,14 +172,14 @@ for (const implementation of impls) {
       const y = ours.apply(x) as TF.Tensor;
       assert.deepEqual(y.shape, [B, H]);
       assertClose(y, yRef, 'bidirectional LSTM last step');
-    });
+    }));
   });
 }
 
-for (const bidi of [true, false]) {
+for (const [bidi, kernel] of [true, false].flatMap((b) => kernels.map((k): [boolean, FusedKernel] => [b, k]))) {
   const what = bidi ? 'a 3-layer bidirectional stack, returnSequences false, mergeMode ave' : 'a 2-layer one-direction stack, returnSequences true';
-  test(`fused and generic GRU agree on ${what} (outputs and gradients)`, { skip: !nativeOpsAvailable() && 'native TF not available' }, () => {
-    tf.tidy(() => {
+  test(`fused (${kernel === 'cpu' ? 'CPU kernel' : 'TF ops'}) and generic GRU agree on ${what} (outputs and gradients)`, { skip: !nativeOpsAvailable() && 'native TF not available' }, () => {
+    withKernel(kernel, () => tf.tidy(() => {
       const cfg = bidi ? { units: 6, numLayers: 3, bidirectional: true, mergeMode: 'ave' as const } : { units: 6, numLayers: 2, returnSequences: true };
       const a = gru({ ...cfg, implementation: 'fused' });
       const b = gru({ ...cfg, implementation: 'generic' });
@@ -173,7 +199,7 @@ for (const bidi of [true, false]) {
         assertClose(ga.grads[(w.read() as TF.Variable).name], gb.grads[(b.trainableWeights[i].read() as TF.Variable).name], `dL/d${w.originalName}`),
       );
       x.dispose();
-    });
+    }));
   });
 }
 
@@ -220,15 +246,19 @@ test('no tensors leak from a forward + backward pass (tfjs and raw TF handles)',
     value.dispose();
     tf.dispose(grads);
   };
-  for (const backward of ['blockGrad', 'cellGrad', 'batched'] as const) {
+  const settings: [FusedKernel, LstmBackward][] = [...(cpuKernel.active ? [['cpu', 'auto'] as [FusedKernel, LstmBackward]] : []), ['tf', 'blockGrad'], ['tf', 'cellGrad'], ['tf', 'batched']];
+  for (const [kernel, backward] of settings) {
+    const what = kernel === 'cpu' ? 'CPU kernel' : `TF ops, LSTM ${backward} backward`;
     setLstmBackward(backward);
+    setFusedKernel(kernel);
     run();
     const [n0, r0] = [tf.memory().numTensors, raw()];
     run();
-    assert.equal(tf.memory().numTensors, n0, `tfjs tensors (LSTM ${backward} backward)`);
-    assert.equal(raw(), r0, `raw TF handles (LSTM ${backward} backward)`);
+    assert.equal(tf.memory().numTensors, n0, `tfjs tensors (${what})`);
+    assert.equal(raw(), r0, `raw TF handles (${what})`);
   }
   setLstmBackward('auto');
+  setFusedKernel('auto');
 });
 
 test('bad input raises errors naming the layer and the problem', () => {

@@ -21,6 +21,7 @@ import { nativeOpsAvailable } from './tfRaw';
 import { orthogonalMatrix } from './orthogonal';
 import { lstmFused, lstmGeneric } from './lstmKernel';
 import { gruFused, gruFusedDirections, gruGeneric } from './gruKernel';
+import { cpuKernelActive, recurrentStackCpu } from './cpuKernel';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 /** `fused`: native kernels (throws off native TF); `generic`: plain tfjs ops; `auto`: fused where available. */
@@ -148,14 +149,53 @@ abstract class FusedRecurrent extends tf.layers.Layer {
     return this.returnSequences ? [shape[0], shape[1], this.outputUnits] : [shape[0], this.outputUnits];
   }
 
+  /** A user's initial state, checked: [L·D, B, H], or [B, H] for one layer and one direction. */
+  private checkState(given: TF.Tensor, batch: number, what: string): TF.Tensor {
+    const n = this.numLayers * this.numDirections;
+    if (given.rank === 2 && n === 1 && given.shape[0] === batch && given.shape[1] === this.units) return given;
+    if (given.rank !== 3 || given.shape[0] !== n || given.shape[1] !== batch || given.shape[2] !== this.units)
+      throw new Error(`${this.name}: initial ${what} must be [${n}, ${batch}, ${this.units}]${n === 1 ? ` or [${batch}, ${this.units}]` : ''}, got [${given.shape.join(', ')}]`);
+    return given;
+  }
+
   /** Initial state [B, H] for layer l, direction d, from a user tensor or zeros. */
   private initialState(given: TF.Tensor | undefined, l: number, d: number, batch: number, what: string): TF.Tensor {
     if (!given) return tf.zeros([batch, this.units]);
-    const n = this.numLayers * this.numDirections;
-    if (given.rank === 2 && n === 1) return given;
-    if (given.rank !== 3 || given.shape[0] !== n || given.shape[1] !== batch || given.shape[2] !== this.units)
-      throw new Error(`${this.name}: initial ${what} must be [${n}, ${batch}, ${this.units}]${n === 1 ? ` or [${batch}, ${this.units}]` : ''}, got [${given.shape.join(', ')}]`);
-    return tf.squeeze(tf.slice(given, [l * this.numDirections + d, 0, 0], [1, batch, this.units]), [0]);
+    const checked = this.checkState(given, batch, what);
+    if (checked.rank === 2) return checked;
+    return tf.squeeze(tf.slice(checked, [l * this.numDirections + d, 0, 0], [1, batch, this.units]), [0]);
+  }
+
+  /** The stack layer by layer (TF-op kernels or plain tfjs ops): x [T, B, F] → [T, B, H] per direction, in original time. */
+  private runStackLayers(x: TF.Tensor, h0: TF.Tensor | undefined, c0: TF.Tensor | undefined, training: boolean, fused: boolean): TF.Tensor[] {
+    const batch = x.shape[1] as number;
+    let outs: TF.Tensor[] = [];
+    for (let l = 0; l < this.numLayers; l++) {
+      const dirs = [...Array(this.numDirections).keys()];
+      const xs = dirs.map((d) => (d === 0 ? x : tf.reverse(x, 0)));
+      const h0s = dirs.map((d) => this.initialState(h0, l, d, batch, 'h0'));
+      const c0s = this.hasCellState ? dirs.map((d) => this.initialState(c0, l, d, batch, 'c0')) : null;
+      const ys = this.runLayer(xs, h0s, c0s, this.cellWeights[l], fused);
+      outs = ys.map((y, d) => (d === 0 ? y : tf.reverse(y, 0)));
+      if (l < this.numLayers - 1) {
+        x = outs.length === 1 ? outs[0] : tf.concat(outs, 2);
+        if (training && this.interLayerDropout > 0) x = tf.dropout(x, this.interLayerDropout);
+      }
+    }
+    return outs;
+  }
+
+  /** The whole stack on the native CPU kernel (cpuKernel.ts): x [T, B, F] → [T, B, H] per direction, in original time. */
+  private runStackCpu(x: TF.Tensor, h0: TF.Tensor | undefined, c0: TF.Tensor | undefined, training: boolean): TF.Tensor[] {
+    const batch = x.shape[1] as number;
+    const y = recurrentStackCpu(
+      { kind: this.hasCellState ? 'lstm' : 'gru', units: this.units, numLayers: this.numLayers, numDirections: this.numDirections, interLayerDropout: this.interLayerDropout, training },
+      x,
+      this.cellWeights.map((dirs) => dirs.map((w) => ({ kernel: w.kernel.read(), recurrentKernel: w.recurrentKernel.read(), bias: w.bias.read() }))),
+      h0 ? this.checkState(h0, batch, 'h0') : null,
+      c0 ? this.checkState(c0, batch, 'c0') : null,
+    );
+    return this.numDirections === 1 ? [y] : tf.split(y, this.numDirections, 2);
   }
 
   override call(inputs: TF.Tensor | TF.Tensor[], kwargs: Record<string, unknown>): TF.Tensor {
@@ -170,19 +210,7 @@ abstract class FusedRecurrent extends tf.layers.Layer {
       const [batch, T] = x0.shape as number[];
       let x: TF.Tensor = tf.transpose(x0, [1, 0, 2]); // [T, B, F]: one transpose for the whole stack
       if (training && this.dropout > 0) x = tf.dropout(x, this.dropout, [1, batch, x0.shape[2] as number]);
-      let outs: TF.Tensor[] = [];
-      for (let l = 0; l < this.numLayers; l++) {
-        const dirs = [...Array(this.numDirections).keys()];
-        const xs = dirs.map((d) => (d === 0 ? x : tf.reverse(x, 0)));
-        const h0s = dirs.map((d) => this.initialState(list[1], l, d, batch, 'h0'));
-        const c0s = this.hasCellState ? dirs.map((d) => this.initialState(list[2], l, d, batch, 'c0')) : null;
-        const ys = this.runLayer(xs, h0s, c0s, this.cellWeights[l], fused);
-        outs = ys.map((y, d) => (d === 0 ? y : tf.reverse(y, 0)));
-        if (l < this.numLayers - 1) {
-          x = outs.length === 1 ? outs[0] : tf.concat(outs, 2);
-          if (training && this.interLayerDropout > 0) x = tf.dropout(x, this.interLayerDropout);
-        }
-      }
+      const outs = fused && cpuKernelActive() ? this.runStackCpu(x, list[1], list[2], training) : this.runStackLayers(x, list[1], list[2], training, fused);
       // Last step: forward direction at t = T-1; backward direction after reading everything (t = 0).
       const picked = this.returnSequences
         ? outs
@@ -268,7 +296,7 @@ export class FusedGRU extends FusedRecurrent {
     const f = fused ? gruFused : gruGeneric;
     return f(x, h0, w.kernel.read(), w.recurrentKernel.read(), w.bias.read());
   }
-  /** Fused: both directions share every op of the recurrence (batched matmuls over [2, B, ·]). */
+  /** Fused on TF ops: both directions share every op of the recurrence (batched matmuls over [2, B, ·]). */
   protected override runLayer(xs: TF.Tensor[], h0s: TF.Tensor[], c0s: TF.Tensor[] | null, ws: Weights[], fused: boolean): TF.Tensor[] {
     if (!fused) return super.runLayer(xs, h0s, c0s, ws, fused);
     return gruFusedDirections(xs, h0s, ws.map((w) => ({ kernel: w.kernel.read(), recurrentKernel: w.recurrentKernel.read(), bias: w.bias.read() })));

@@ -1,0 +1,269 @@
+/**
+ * Whole LSTM / GRU layers on the CPU in one native call each (native/rnn.cc, a Node-API addon that
+ * scripts/setup.js builds into native/build/): the fastest route on tfjs-node's CPU backend.
+ *
+ * Why: TF's CPU runtime runs each recurrent step as a chain of small ops, one after the other on one
+ * thread, so the fused TF-op kernels (lstmKernel.ts, gruKernel.ts) train on one core of two. The
+ * addon splits every layer's recurrence into independent (direction × batch shard) units, one per
+ * thread, with no synchronisation between steps, and runs the big matmuls (input projections, weight
+ * and input gradients) as single GEMMs split over the same threads.
+ *
+ * Data: each call reads its inputs once (`dataSync`, a copy out of TF) and hands its outputs to tfjs
+ * as new tensors; the activations the backward pass needs stay in JS memory inside the gradient
+ * closure, never in TF. Math, gate orders and bias layouts are those of lstmKernel.ts / gruKernel.ts.
+ *
+ * Which kernel runs: `setFusedKernel` or `GENRE_LAB_FUSED_KERNEL=auto|cpu|tf` (auto: this one on
+ * the native CPU backend when the addon is built, else TF ops). Threads: `GENRE_LAB_RNN_THREADS`,
+ * else `TF_NUM_INTRAOP_THREADS`, else every core.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { tf, backendInfo, type TF } from '../backend';
+import { ROOT } from '../paths';
+import { dims } from './timeSteps';
+
+export type Arr = Float32Array;
+export type Dims = [number, number, number, number, number];
+export interface RnnAddon {
+  dropout(a: Arr, out: Arr, mask: Arr, p: number, seed: number): void;
+  multiply(a: Arr, b: Arr, out: Arr): void;
+  lstmForward(d: Dims, x: Arr, w: Arr, u: Arr, b: Arr, h0: Arr, c0: Arr, h: Arr, state: Arr): void;
+  lstmBackward(d: Dims, x: Arr, w: Arr, u: Arr, h0: Arr, c0: Arr, h: Arr, state: Arr, dy: Arr, dx: Arr, dw: Arr, du: Arr, db: Arr, dh0: Arr, dc0: Arr): void;
+  gruForward(d: Dims, x: Arr, w: Arr, u: Arr, b: Arr, h0: Arr, h: Arr, state: Arr): void;
+  gruBackward(d: Dims, x: Arr, w: Arr, u: Arr, h0: Arr, h: Arr, state: Arr, dy: Arr, dx: Arr, dw: Arr, du: Arr, db: Arr, dh0: Arr): void;
+  setThreads(n: number): number;
+}
+
+/** Where scripts/setup.js puts the built addon. */
+export const CPU_KERNEL_PATH = path.join(ROOT, 'native', 'build', 'genre_lab_rnn.node');
+
+let addon: RnnAddon | null | undefined;
+let loadProblem = '';
+let threads = 0;
+
+function load(): RnnAddon | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  if (!fs.existsSync(CPU_KERNEL_PATH)) loadProblem = `${path.relative(ROOT, CPU_KERNEL_PATH)} is not built (npm test / npm start build it)`;
+  else {
+    try {
+      const a = require(CPU_KERNEL_PATH) as RnnAddon;
+      const env = process.env.GENRE_LAB_RNN_THREADS ?? process.env.TF_NUM_INTRAOP_THREADS;
+      const n = env ? Number(env) : os.availableParallelism();
+      if (!Number.isInteger(n) || n < 1) throw new Error(`GENRE_LAB_RNN_THREADS / TF_NUM_INTRAOP_THREADS must be a positive integer, got '${env}'`);
+      threads = a.setThreads(n);
+      addon = a;
+    } catch (e) {
+      loadProblem = `${path.relative(ROOT, CPU_KERNEL_PATH)} failed to load: ${(e as Error).message}`;
+    }
+  }
+  return addon;
+}
+
+export type FusedKernel = 'auto' | 'cpu' | 'tf';
+let preference: FusedKernel = parsePreference(process.env.GENRE_LAB_FUSED_KERNEL);
+
+function parsePreference(v: string | undefined): FusedKernel {
+  if (v === undefined || v === '') return 'auto';
+  if (v === 'auto' || v === 'cpu' || v === 'tf') return v;
+  throw new Error(`GENRE_LAB_FUSED_KERNEL must be auto, cpu or tf, got '${v}'`);
+}
+
+/**
+ * Chooses what the fused layers run on native TF: `cpu` this addon (throws later if it is missing or
+ * the backend is not native CPU), `tf` the TF-op kernels, `auto` (default) the addon where it can run.
+ */
+export function setFusedKernel(which: FusedKernel): void {
+  preference = parsePreference(which);
+}
+
+/** Whether the addon runs the fused layers now, and why (or why not). */
+export function cpuKernelStatus(): { active: boolean; threads: number; reason: string } {
+  if (preference === 'tf') return { active: false, threads: 0, reason: 'TF-op kernels chosen (setFusedKernel / GENRE_LAB_FUSED_KERNEL=tf)' };
+  if (backendInfo.kind !== 'native-cpu') return { active: false, threads: 0, reason: `backend is ${backendInfo.kind}, the CPU kernel serves native-cpu only` };
+  if (!load()) return { active: false, threads: 0, reason: loadProblem };
+  return { active: true, threads, reason: `native/rnn.cc on ${threads} thread${threads === 1 ? '' : 's'}` };
+}
+
+/** True when the fused layers should call the addon (see `setFusedKernel`). */
+export function cpuKernelActive(): boolean {
+  const s = cpuKernelStatus();
+  if (preference === 'cpu' && !s.active) throw new Error(`lib/layers/cpuKernel.ts: the CPU kernel was asked for but cannot run: ${s.reason}`);
+  return s.active;
+}
+
+/** Threads for the kernel's later calls (default: GENRE_LAB_RNN_THREADS, TF_NUM_INTRAOP_THREADS, or every core). */
+export function setCpuKernelThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`lib/layers/cpuKernel.ts: threads must be a positive integer, got ${n}`);
+  threads = kernel().setThreads(n);
+}
+
+let dropoutSeed: number | null = null;
+/**
+ * Fixes the seed of the inter-layer dropout masks (every call then draws the same masks), or `null`
+ * (default) for a fresh seed each call. For tests and exact reruns; tfjs' own dropout is unseeded.
+ */
+export function setCpuKernelDropoutSeed(seed: number | null): void {
+  dropoutSeed = seed;
+}
+
+/** The addon itself (throws, saying why, when it is not built or does not load). */
+export function kernel(): RnnAddon {
+  const a = load();
+  if (!a) throw new Error(`lib/layers/cpuKernel.ts: ${loadProblem}`);
+  return a;
+}
+
+const f32 = (t: TF.Tensor): Arr => t.dataSync() as Arr;
+const zeros = (n: number): Arr => new Float32Array(n);
+
+/**
+ * The activations a forward pass keeps for its backward pass (6H or 4H floats a row: 40 MB for one
+ * LSTM(256) layer at batch 50 × 130 steps) are reused from call to call: a fresh buffer that size is
+ * mmapped and page-faulted anew each time, which measured +10–25 ms a call. The kernel overwrites
+ * every element, so a reused buffer needs no clearing.
+ */
+const statePool: Arr[] = [];
+function borrowState(n: number): Arr {
+  const i = statePool.findIndex((a) => a.length === n);
+  return i >= 0 ? statePool.splice(i, 1)[0] : new Float32Array(n);
+}
+function returnState(a: Arr): void {
+  statePool.push(a);
+  if (statePool.length > 16) statePool.shift();
+}
+
+/** Directions of one weight kind side by side, [D, …], as the kernel takes them. */
+function stacked(ts: TF.Tensor[]): Arr {
+  if (ts.length === 1) return f32(ts[0]);
+  const parts = ts.map(f32);
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) (out.set(p, at), (at += p.length));
+  return out;
+}
+
+/** Splits a stacked [D, …] gradient back into one tensor per direction. */
+function unstacked(a: Arr, like: TF.Tensor[]): TF.Tensor[] {
+  const n = a.length / like.length;
+  return like.map((t, d) => tf.tensor(like.length === 1 ? a : a.slice(d * n, (d + 1) * n), t.shape));
+}
+
+/** What a recurrent stack is; the weights come per layer, then per direction. */
+export interface StackSpec {
+  kind: 'lstm' | 'gru';
+  units: number;
+  numLayers: number;
+  numDirections: number;
+  /** Dropout between stacked layers (PyTorch `dropout`), applied when `training`. */
+  interLayerDropout: number;
+  training: boolean;
+}
+
+/** Keras-layout weights of one direction (LSTM bias [4H]; GRU bias [2, 3H]). */
+export interface DirectionWeights {
+  kernel: TF.Tensor;
+  recurrentKernel: TF.Tensor;
+  bias: TF.Tensor;
+}
+
+interface SavedLayer {
+  input: Arr;
+  w: Arr;
+  u: Arr;
+  h0: Arr;
+  c0: Arr;
+  h: Arr;
+  state: Arr | null;
+  /** The inter-layer dropout mask applied to this layer's output (null: none). */
+  mask: Arr | null;
+}
+
+/**
+ * A whole recurrent stack (every layer and direction) on the CPU kernel, as one differentiable op:
+ * x [T, B, F] time-major → the last layer's outputs [T, B, D·H] (directions side by side, each in the
+ * sequence's own time order). `h0`/`c0`: [L·D, B, H] initial states (PyTorch order) or null for zeros.
+ * Between layers nothing goes back to TF: each layer's output is the next one's input as it is (after
+ * the inter-layer dropout mask, when training).
+ */
+export function recurrentStackCpu(spec: StackSpec, x: TF.Tensor, weights: DirectionWeights[][], h0: TF.Tensor | null, c0: TF.Tensor | null): TF.Tensor3D {
+  const { kind, units: H, numLayers: L, numDirections: D } = spec;
+  const [T, B, F] = dims(x, 3, `${kind} stack input`);
+  const lstm = kind === 'lstm';
+  const S = lstm ? 6 * H : 4 * H;
+  const flat = weights.flatMap((dirs) => dirs.flatMap((w) => [w.kernel, w.recurrentKernel, w.bias]));
+  const inputs = [x, ...flat, ...(h0 ? [h0] : []), ...(lstm && c0 ? [c0] : [])];
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const k = kernel();
+    const h0All = h0 ? f32(h0) : null;
+    const c0All = lstm && c0 ? f32(c0) : null;
+    const BH = D * B * H;
+    const recording = ((tf.engine() as unknown as { state: { gradientDepth?: number } }).state.gradientDepth ?? 1) > 0;
+    const saved: SavedLayer[] = [];
+    let input = f32(x);
+    for (let l = 0; l < L; l++) {
+      const ws = weights[l];
+      const d: Dims = [D, T, B, l === 0 ? F : D * H, H];
+      const w = stacked(ws.map((v) => v.kernel));
+      const u = stacked(ws.map((v) => v.recurrentKernel));
+      const b = stacked(ws.map((v) => v.bias));
+      const lh0 = h0All ? h0All.subarray(l * BH, (l + 1) * BH) : zeros(BH);
+      const lc0 = c0All ? c0All.subarray(l * BH, (l + 1) * BH) : zeros(BH);
+      const h = new Float32Array(T * B * D * H);
+      const state = borrowState(D * T * B * S);
+      if (lstm) k.lstmForward(d, input, w, u, b, lh0, lc0, h, state);
+      else k.gruForward(d, input, w, u, b, lh0, h, state);
+      const layer: SavedLayer = { input, w, u, h0: lh0, c0: lc0, h, state, mask: null };
+      if (!recording) (returnState(state), (layer.state = null)); // no backward pass will come
+      saved.push(layer);
+      input = h;
+      if (l < L - 1 && spec.training && spec.interLayerDropout > 0) {
+        input = new Float32Array(h.length);
+        layer.mask = new Float32Array(h.length);
+        k.dropout(h, input, layer.mask, spec.interLayerDropout, dropoutSeed !== null ? dropoutSeed + l : Math.floor(Math.random() * 2 ** 52));
+      }
+    }
+    const out = saved[L - 1].h;
+    return {
+      value: tf.tensor3d(out, [T, B, D * H]),
+      gradFunc: (dyT: TF.Tensor) => {
+        if (saved.some((s) => !s.state)) throw new Error('lib/layers/cpuKernel.ts: this forward pass was run without a gradient tape, or was already differentiated');
+        let dy = f32(dyT);
+        const grads: TF.Tensor[][] = [];
+        const dh0All = zeros(L * BH);
+        const dc0All = zeros(L * BH);
+        let dx = dy;
+        for (let l = L - 1; l >= 0; l--) {
+          const s = saved[l];
+          const Fl = l === 0 ? F : D * H;
+          const d: Dims = [D, T, B, Fl, H];
+          const ws = weights[l];
+          dx = new Float32Array(T * B * Fl);
+          const dw = zeros(s.w.length);
+          const du = zeros(s.u.length);
+          const db = zeros(D * (lstm ? 4 : 6) * H);
+          const dh0 = dh0All.subarray(l * BH, (l + 1) * BH);
+          if (lstm) k.lstmBackward(d, s.input, s.w, s.u, s.h0, s.c0, s.h, s.state as Arr, dy, dx, dw, du, db, dh0, dc0All.subarray(l * BH, (l + 1) * BH));
+          else k.gruBackward(d, s.input, s.w, s.u, s.h0, s.h, s.state as Arr, dy, dx, dw, du, db, dh0);
+          returnState(s.state as Arr);
+          s.state = null;
+          const [dK, dU, dB] = [unstacked(dw, ws.map((v) => v.kernel)), unstacked(du, ws.map((v) => v.recurrentKernel)), unstacked(db, ws.map((v) => v.bias))];
+          grads[l] = ws.flatMap((_, i) => [dK[i], dU[i], dB[i]]);
+          if (l > 0) {
+            const mask = saved[l - 1].mask;
+            if (mask) k.multiply(dx, mask, dx);
+            dy = dx;
+          }
+        }
+        return [
+          tf.tensor3d(dx, [T, B, F]),
+          ...grads.flat(),
+          ...(h0 ? [tf.tensor(dh0All, h0.shape)] : []),
+          ...(lstm && c0 ? [tf.tensor(dc0All, c0.shape)] : []),
+        ];
+      },
+    };
+  }) as never) as unknown as (...ts: TF.Tensor[]) => TF.Tensor3D;
+  return op(...inputs);
+}

@@ -1,0 +1,119 @@
+/**
+ * lib/layers/cpuKernel.ts + native/rnn.cc, the CPU recurrent kernel, beyond what test/rnn.test.ts checks
+ * for every kernel (PyTorch goldens, tfjs-layers, leaks): results independent of the thread count,
+ * inter-layer dropout (mask statistics and a finite-difference gradient check through it), the
+ * kernel choice, and bad input. Skipped where the kernel is not built or the backend is not native CPU.
+ */
+import { after, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { tf, type TF } from '../lib/backend';
+import { gru, lstm, type FusedRecurrentArgs } from '../lib/layers/recurrent';
+import { cpuKernelStatus, kernel, setCpuKernelDropoutSeed, setCpuKernelThreads, setFusedKernel } from '../lib/layers/cpuKernel';
+
+const status = cpuKernelStatus();
+const skip = !status.active && `CPU kernel not active: ${status.reason}`;
+after(() => {
+  if (!skip) setCpuKernelThreads(status.threads);
+  setCpuKernelDropoutSeed(null);
+  setFusedKernel('auto');
+});
+
+function maxDiff(a: TF.Tensor, b: TF.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+}
+
+/** Output and every gradient (input and weights) of sum(layer(x)·R). */
+function outputsAndGrads(layer: TF.layers.Layer, x: TF.Variable, R: TF.Tensor, training = false): TF.Tensor[] {
+  const vars = layer.trainableWeights.map((w) => w.read() as TF.Variable);
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training }) as TF.Tensor, R)) as TF.Scalar, [x, ...vars]);
+  return [value, grads[x.name], ...vars.map((v) => grads[v.name])];
+}
+
+for (const kind of ['lstm', 'gru'] as const) {
+  test(`${kind}: the same results on 1, 2 and 3 threads (batch shards and GEMM slabs change, the math does not)`, { skip }, () => {
+    tf.tidy(() => {
+      const cfg: FusedRecurrentArgs = { units: 8, numLayers: 2, bidirectional: true, returnSequences: true };
+      const layer = kind === 'lstm' ? lstm(cfg) : gru(cfg);
+      layer.build([null, 7, 5]);
+      const x = tf.variable(tf.randomNormal([13, 7, 5], 0, 1, 'float32', 5));
+      const R = tf.randomNormal([13, 7, 16], 0, 1, 'float32', 6);
+      const runs = [1, 2, 3].map((n) => {
+        setCpuKernelThreads(n);
+        return outputsAndGrads(layer, x, R);
+      });
+      for (const other of runs.slice(1)) other.forEach((t, i) => assert.ok(maxDiff(t, runs[0][i]) < 1e-5, `result ${i} differs across thread counts`));
+      x.dispose();
+    });
+    setCpuKernelThreads(status.threads);
+  });
+}
+
+test('inter-layer dropout: the mask drops a fraction p and scales the rest by 1/(1 − p)', { skip }, () => {
+  const n = 200_000;
+  const a = Float32Array.from({ length: n }, (_, i) => 1 + (i % 7));
+  const out = new Float32Array(n);
+  const mask = new Float32Array(n);
+  kernel().dropout(a, out, mask, 0.3, 12345);
+  const dropped = mask.filter((m) => m === 0).length / n;
+  assert.ok(Math.abs(dropped - 0.3) < 0.005, `dropped fraction ${dropped}`);
+  assert.ok(mask.every((m) => m === 0 || Math.abs(m - 1 / 0.7) < 1e-6), 'kept entries are scaled by 1/(1 − p)');
+  assert.ok(out.every((v, i) => v === Math.fround(a[i] * mask[i])), 'out = a∘mask');
+  const again = new Float32Array(n);
+  kernel().dropout(a, new Float32Array(n), again, 0.3, 12345);
+  assert.deepEqual(again, mask, 'the same seed gives the same mask');
+});
+
+for (const kind of ['lstm', 'gru'] as const) {
+  test(`${kind} with inter-layer dropout (training): gradients equal finite differences through the same masks`, { skip }, () => {
+    setCpuKernelDropoutSeed(99);
+    tf.tidy(() => {
+      const cfg: FusedRecurrentArgs = { units: 5, numLayers: 3, interLayerDropout: 0.4, bidirectional: kind === 'gru', returnSequences: true };
+      const layer = kind === 'lstm' ? lstm(cfg) : gru(cfg);
+      layer.build([null, 6, 4]);
+      const x = tf.variable(tf.randomNormal([3, 6, 4], 0, 1, 'float32', 8));
+      const R = tf.randomNormal([3, 6, kind === 'gru' ? 10 : 5], 0, 1, 'float32', 9);
+      const loss = () => tf.sum(tf.mul(layer.apply(x, { training: true }) as TF.Tensor, R)).dataSync()[0];
+      const inference = tf.sum(tf.mul(layer.apply(x) as TF.Tensor, R)).dataSync()[0];
+      assert.notEqual(loss(), inference, 'dropout is active in training');
+      assert.equal(loss(), loss(), 'a fixed seed gives the same masks');
+      const [, dx, ...dws] = outputsAndGrads(layer, x, R, true);
+      // Central differences in float64 of the float32 network: a few entries of x and of every weight.
+      const eps = 1e-2;
+      const check = (v: TF.Variable, g: TF.Tensor, what: string) => {
+        const values = v.dataSync().slice();
+        const grad = g.dataSync();
+        for (const i of [0, Math.floor(values.length / 2), values.length - 1]) {
+          const at = (delta: number) => {
+            const w = values.slice();
+            w[i] += delta;
+            v.assign(tf.tensor(w, v.shape));
+            return loss();
+          };
+          const fd = (at(eps) - at(-eps)) / (2 * eps);
+          v.assign(tf.tensor(values, v.shape));
+          assert.ok(Math.abs(fd - grad[i]) <= 2e-2 * Math.max(1, Math.abs(fd)), `${what}[${i}]: finite difference ${fd} vs gradient ${grad[i]}`);
+        }
+      };
+      check(x, dx, 'dL/dx');
+      layer.trainableWeights.forEach((w, i) => check(w.read() as TF.Variable, dws[i], `dL/d${w.name}`));
+      x.dispose();
+    });
+    setCpuKernelDropoutSeed(null);
+  });
+}
+
+test('kernel choice: setFusedKernel("tf") turns the CPU kernel off, and bad input to the kernel names the problem', { skip }, () => {
+  setFusedKernel('tf');
+  assert.equal(cpuKernelStatus().active, false);
+  assert.match(cpuKernelStatus().reason, /TF-op kernels chosen/);
+  setFusedKernel('auto');
+  assert.equal(cpuKernelStatus().active, true);
+  assert.throws(() => setFusedKernel('fast' as never), /must be auto, cpu or tf/);
+  const k = kernel();
+  const f = (n: number) => new Float32Array(n);
+  // D=1, T=2, B=3, F=4, H=5: x must be T·B·F = 24 floats
+  assert.throws(() => k.lstmForward([1, 2, 3, 4, 5], f(23), f(4 * 20), f(5 * 20), f(20), f(15), f(15), f(30), f(180)), /native\/rnn\.cc lstmForward: x has 23 elements, expected 24/);
+  assert.throws(() => k.gruForward([1, 2, 0, 4, 5], f(0), f(60), f(75), f(30), f(0), f(0), f(0)), /dims must be positive integers/);
+  assert.throws(() => k.dropout(f(3), f(3), f(3), 1, 0), /p must be in \[0, 1\)/);
+  assert.throws(() => setCpuKernelThreads(0), /threads must be a positive integer/);
+});
