@@ -28,8 +28,13 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cmath>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -46,23 +51,101 @@ using CVec = Eigen::Map<const Eigen::ArrayXf>;
 
 int g_threads = 1;
 
-// Runs fn(0) … fn(n−1) on up to g_threads threads (the caller's included), tasks handed out in order.
-void parallel(int n, const std::function<void(int)>& fn) {
-  const int nt = std::min(n, g_threads);
-  if (nt <= 1) {
-    for (int i = 0; i < n; i++) fn(i);
-    return;
+// A persistent pool of g_threads − 1 workers (the caller is the last one). A layer call has a few
+// parallel regions (projections, recurrence, gradients); starting threads for each cost ~30–50 µs a
+// region, noticeable at the lecture model's ~2 ms layers. Workers spin briefly after a region (the
+// next one usually follows within microseconds), then sleep on a condition variable.
+class Pool {
+ public:
+  ~Pool() { resize(0); }
+
+  // Runs fn(0) … fn(n−1) on the workers and the calling thread, tasks handed out in order. One region
+  // at a time: calls from several threads (Node worker_threads) take turns.
+  void run(int n, const std::function<void(int)>& fn) {
+    std::lock_guard<std::mutex> one(runMu_);
+    const int helpers = std::min(n, g_threads) - 1;
+    if (helpers <= 0) {
+      for (int i = 0; i < n; i++) fn(i);
+      return;
+    }
+    resize(g_threads - 1);
+    next_.store(0);
+    tasks_ = n;
+    fn_ = &fn;
+    pending_.store(helpers);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      wanted_ = helpers;
+      generation_++;
+    }
+    cv_.notify_all();
+    work();
+    while (pending_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
+    fn_ = nullptr;
   }
-  std::atomic<int> next{0};
-  auto worker = [&] {
-    for (int i; (i = next.fetch_add(1)) < n;) fn(i);
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(nt - 1);
-  for (int k = 1; k < nt; k++) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+
+ private:
+  void work() {
+    for (int i; (i = next_.fetch_add(1)) < tasks_;) (*fn_)(i);
+  }
+
+  void resize(int n) {
+    if (int(workers_.size()) == n) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      generation_++;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+    stop_ = false;
+    // A worker starts from the generation current now: one that started later than the caller's next
+    // region would otherwise take that region for already seen and wait forever.
+    const uint64_t start = generation_.load();
+    for (int k = 0; k < n; k++) workers_.emplace_back([this, k, start] { loop(k, start); });
+  }
+
+  void loop(int id, uint64_t seen) {
+    for (;;) {
+      {
+        // Spin ~50 µs for the next region before sleeping.
+        auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+        while (generation_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return generation_.load() != seen; });
+        seen = generation_;
+        if (stop_) return;
+        if (id >= wanted_) continue;  // this region needs fewer helpers
+      }
+      work();
+      pending_.fetch_sub(1, std::memory_order_release);
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_, runMu_;
+  std::condition_variable cv_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> next_{0}, pending_{0};
+  int tasks_ = 0, wanted_ = 0;
+  bool stop_ = false;
+  const std::function<void(int)>* fn_ = nullptr;
+};
+
+Pool& pool() {
+  static Pool p;
+  return p;
 }
+
+// Runs fn(0) … fn(n−1) on up to g_threads threads (the caller's included).
+void parallel(int n, const std::function<void(int)>& fn) { pool().run(n, fn); }
+
+// Deterministic results: Eigen evaluates an elementwise expression with packets from the first
+// 64-byte-aligned element of its destination and with scalar code before it, and its packet
+// logistic/tanh/sqrt approximate differently from the scalar ones; so every transcendental result is
+// computed into an Eigen-allocated (aligned) row buffer and copied out, never written straight into a
+// caller's buffer, whose alignment differs from run to run. Same inputs, same bits.
 
 // Grow-only scratch memory, one set per calling thread: buffers of tens of MB, freshly allocated on
 // every call, cost more in page faults than the recurrence that fills them (measured: +10–25 ms a call
@@ -195,6 +278,7 @@ void lstmForward(const Dims& d, const float* x, const float* w, const float* u, 
   recurrenceUnits(d, [&](int dir, int b0, int bs) {
     CMat U(u + int64_t(dir) * H * G, H, G);
     RowMat g(bs, G);
+    Eigen::ArrayXf tmp(7 * H);  // one row's gates, c, tanh(c), h: see `deterministic` above
     const float* hPrev = h0 + (int64_t(dir) * d.B + b0) * H;
     const float* cPrev = c0 + (int64_t(dir) * d.B + b0) * H;
     int64_t hStride = H, cStride = H;  // h0/c0 rows are H apart; later h rows D·H, state rows 6H
@@ -205,16 +289,18 @@ void lstmForward(const Dims& d, const float* x, const float* w, const float* u, 
       float* st0 = state + (int64_t(dir) * TB + row0) * S;
       float* h0row = h + row0 * DH + int64_t(dir) * H;
       for (int r = 0; r < bs; r++) {
-        float* st = st0 + int64_t(r) * S;
         const float* gr = g.row(r).data();
-        Vec gi(st, H), gf(st + H, H), gc(st + 2 * H, H), go(st + 3 * H, H), c(st + 4 * H, H), tc(st + 5 * H, H);
+        float* t = tmp.data();
+        Vec gi(t, H), gf(t + H, H), gc(t + 2 * H, H), go(t + 3 * H, H), c(t + 4 * H, H), tc(t + 5 * H, H), hr(t + 6 * H, H);
         gi = CVec(gr, H).logistic();
         gf = CVec(gr + H, H).logistic();
         gc = CVec(gr + 2 * H, H).tanh();
         go = CVec(gr + 3 * H, H).logistic();
         c = gf * CVec(cPrev + r * cStride, H) + gi * gc;
         tc = c.tanh();
-        Vec(h0row + r * DH, H) = go * tc;
+        hr = go * tc;
+        std::memcpy(st0 + int64_t(r) * S, t, sizeof(float) * S);
+        std::memcpy(h0row + r * DH, t + S, sizeof(float) * H);
       }
       hPrev = h0row;
       hStride = DH;
@@ -278,6 +364,7 @@ void gruForward(const Dims& d, const float* x, const float* w, const float* u, c
     CMat U(u + int64_t(dir) * H * G, H, G);
     CVec bhn(b + int64_t(dir) * 2 * G + G + 2 * H, H);
     RowMat g(bs, G);
+    Eigen::ArrayXf tmp(5 * H);  // one row's z, r, n, gn, h: see `deterministic` above
     const float* hPrev = h0 + (int64_t(dir) * d.B + b0) * H;
     int64_t hStride = H;
     for (int s = 0; s < d.T; s++) {
@@ -287,13 +374,15 @@ void gruForward(const Dims& d, const float* x, const float* w, const float* u, c
       for (int r = 0; r < bs; r++) {
         const float* xr = xp + (int64_t(dir) * TB + row0 + r) * G;
         const float* gr = g.row(r).data();
-        float* st = state + (int64_t(dir) * TB + row0 + r) * S;
-        Vec z(st, H), rr(st + H, H), n(st + 2 * H, H), gn(st + 3 * H, H);
+        float* t = tmp.data();
+        Vec z(t, H), rr(t + H, H), n(t + 2 * H, H), gn(t + 3 * H, H), hr(t + 4 * H, H);
         z = (CVec(xr, H) + CVec(gr, H)).logistic();
         rr = (CVec(xr + H, H) + CVec(gr + H, H)).logistic();
         gn = CVec(gr + 2 * H, H) + bhn;
         n = (CVec(xr + 2 * H, H) + rr * gn).tanh();
-        Vec(h0row + r * DH, H) = n + z * (CVec(hPrev + r * hStride, H) - n);
+        hr = n + z * (CVec(hPrev + r * hStride, H) - n);
+        std::memcpy(state + (int64_t(dir) * TB + row0 + r) * S, t, sizeof(float) * S);
+        std::memcpy(h0row + r * DH, t + S, sizeof(float) * H);
       }
       hPrev = h0row;
       hStride = DH;
@@ -356,6 +445,25 @@ void dropout(const float* a, float* out, float* mask, int64_t n, float p, uint64
     mask[i] = u01 < p ? 0.f : keep;
     out[i] = a[i] * mask[i];
   }
+}
+
+// ---------------------------------------------------------------- Adam
+
+// One Adam step in place (PyTorch/tfjs arithmetic): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+// w ← w − lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε). Slabs over the threads when the tensor is large.
+void adamStep(float* w, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2, double eps, int t) {
+  const float c1 = float(1.0 / (1.0 - std::pow(b1, t))), c2 = float(1.0 / (1.0 - std::pow(b2, t)));
+  const float fb1 = float(b1), fb2 = float(b2), flr = float(lr), feps = float(eps);
+  const int n_parts = n >= (int64_t(1) << 16) ? slabs() : 1;
+  parallel(n_parts, [&](int k) {
+    // A plain loop, not Eigen: Eigen's vectorised sqrt is approximate (rsqrt + Newton) and its scalar
+    // one exact, so results would depend on the buffer's alignment (see `deterministic`).
+    for (int64_t i = n * k / n_parts, end = n * (k + 1) / n_parts; i < end; i++) {
+      m[i] = fb1 * m[i] + (1.f - fb1) * g[i];
+      v[i] = fb2 * v[i] + (1.f - fb2) * (g[i] * g[i]);
+      w[i] -= flr * (m[i] * c1) / (std::sqrt(v[i] * c2) + feps);
+    }
+  });
 }
 
 // ---------------------------------------------------------------- Node-API glue
@@ -504,6 +612,21 @@ napi_value Multiply(napi_env env, napi_callback_info info) {
   });
 }
 
+// adamStep(w, g, m, v, lr, beta1, beta2, epsilon, t): one Adam update of w, m, v in place (t counts from 1).
+napi_value AdamStep(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 9, "adamStep");
+    size_t n = 0;
+    napi_get_typedarray_info(env, a.v[0], nullptr, &n, nullptr, nullptr, nullptr);
+    double h[4];
+    for (int k = 0; k < 4; k++) napi_get_value_double(env, a.v[4 + k], &h[k]);
+    const int t = a.integer(8, "t");
+    if (t < 1) throw JsError("adamStep: t must be ≥ 1");
+    adamStep(a.floats(0, n, "w"), a.floats(1, n, "g"), a.floats(2, n, "m"), a.floats(3, n, "v"), int64_t(n), h[0], h[1], h[2], h[3], t);
+    return undefinedValue(env);
+  });
+}
+
 // setThreads(n): threads for every later call (1 … 256); returns the value in force.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -525,6 +648,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gruBackward", nullptr, GruBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"multiply", nullptr, Multiply, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -255,7 +255,7 @@ function ensureRnnKernel() {
   const out = path.join(ROOT, 'native', 'build', 'genre_lab_rnn.node');
   const stamp = `${out}.stamp`;
   const cxx = process.env.CXX || 'g++';
-  const flags = ['-O3', '-march=native', '-std=c++17', '-fPIC', '-shared', '-DNDEBUG', '-DNODE_GYP_MODULE_NAME=genre_lab_rnn', '-pthread'];
+  const flags = ['-O3', '-march=native', '-ffp-contract=off', '-std=c++17', '-fPIC', '-shared', '-DNDEBUG', '-DNODE_GYP_MODULE_NAME=genre_lab_rnn', '-pthread'];
   const version = ok(cxx, ['--version']);
   if (!version) return { ok: false, note: `not built: no C++ compiler (${cxx}); recurrent layers run on TF ops` };
   const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m) || ['', os.arch()])[1];
