@@ -32,6 +32,7 @@ export interface RnnAddon {
   lstmBackward(d: Dims, x: Arr, w: Arr, u: Arr, h0: Arr, c0: Arr, h: Arr, state: Arr, dy: Arr, dx: Arr, dw: Arr, du: Arr, db: Arr, dh0: Arr, dc0: Arr): void;
   gruForward(d: Dims, x: Arr, w: Arr, u: Arr, b: Arr, h0: Arr, h: Arr, state: Arr): void;
   gruBackward(d: Dims, x: Arr, w: Arr, u: Arr, h0: Arr, h: Arr, state: Arr, dy: Arr, dx: Arr, dw: Arr, du: Arr, db: Arr, dh0: Arr): void;
+  adamStep(w: Arr, g: Arr, m: Arr, v: Arr, lr: number, beta1: number, beta2: number, epsilon: number, t: number): void;
   setThreads(n: number): number;
 }
 
@@ -119,19 +120,34 @@ const f32 = (t: TF.Tensor): Arr => t.dataSync() as Arr;
 const zeros = (n: number): Arr => new Float32Array(n);
 
 /**
- * The activations a forward pass keeps for its backward pass (6H or 4H floats a row: 40 MB for one
- * LSTM(256) layer at batch 50 × 130 steps) are reused from call to call: a fresh buffer that size is
- * mmapped and page-faulted anew each time, which measured +10–25 ms a call. The kernel overwrites
- * every element, so a reused buffer needs no clearing.
+ * Buffers that never leave this module (each layer's saved activations, inner layers' outputs,
+ * dropout masks, inner input gradients) are reused from call to call. A fresh buffer of tens of MB
+ * is mmapped and page-faulted anew each time: measured +10–25 ms a call at LSTM(256), batch 50, and
+ * ~17 ms a training step over 3 layers. The kernels overwrite every element they read, so a reused
+ * buffer needs no clearing. At most POOL_BYTES stay pooled; `releaseCpuKernelBuffers()` frees them.
  */
-const statePool: Arr[] = [];
-function borrowState(n: number): Arr {
-  const i = statePool.findIndex((a) => a.length === n);
-  return i >= 0 ? statePool.splice(i, 1)[0] : new Float32Array(n);
+const POOL_BYTES = 768 << 20;
+const pool: Arr[] = [];
+let pooledBytes = 0;
+function borrow(n: number): Arr {
+  const i = pool.findIndex((a) => a.length === n);
+  if (i < 0) return new Float32Array(n);
+  pooledBytes -= n * 4;
+  return pool.splice(i, 1)[0];
 }
-function returnState(a: Arr): void {
-  statePool.push(a);
-  if (statePool.length > 16) statePool.shift();
+function giveBack(...arrays: (Arr | null)[]): void {
+  for (const a of arrays) {
+    if (!a) continue;
+    pool.push(a);
+    pooledBytes += a.byteLength;
+  }
+  while (pooledBytes > POOL_BYTES) pooledBytes -= (pool.shift() as Arr).byteLength;
+}
+
+/** Frees the buffers the CPU kernel keeps for reuse (they come back as training goes on). */
+export function releaseCpuKernelBuffers(): void {
+  pool.length = 0;
+  pooledBytes = 0;
 }
 
 /** Directions of one weight kind side by side, [D, …], as the kernel takes them. */
@@ -210,19 +226,29 @@ export function recurrentStackCpu(spec: StackSpec, x: TF.Tensor, weights: Direct
       const b = stacked(ws.map((v) => v.bias));
       const lh0 = h0All ? h0All.subarray(l * BH, (l + 1) * BH) : zeros(BH);
       const lc0 = c0All ? c0All.subarray(l * BH, (l + 1) * BH) : zeros(BH);
-      const h = new Float32Array(T * B * D * H);
-      const state = borrowState(D * T * B * S);
+      // The last layer's output becomes the op's value (tfjs owns it); inner ones stay here.
+      const h = l === L - 1 ? new Float32Array(T * B * D * H) : borrow(T * B * D * H);
+      const state = borrow(D * T * B * S);
       if (lstm) k.lstmForward(d, input, w, u, b, lh0, lc0, h, state);
       else k.gruForward(d, input, w, u, b, lh0, h, state);
       const layer: SavedLayer = { input, w, u, h0: lh0, c0: lc0, h, state, mask: null };
-      if (!recording) (returnState(state), (layer.state = null)); // no backward pass will come
       saved.push(layer);
       input = h;
       if (l < L - 1 && spec.training && spec.interLayerDropout > 0) {
-        input = new Float32Array(h.length);
-        layer.mask = new Float32Array(h.length);
+        input = borrow(h.length);
+        layer.mask = borrow(h.length);
         k.dropout(h, input, layer.mask, spec.interLayerDropout, dropoutSeed !== null ? dropoutSeed + l : Math.floor(Math.random() * 2 ** 52));
       }
+      if (!recording && l > 0) {
+        // No backward pass will come: the previous layer's buffers are done with.
+        const prev = saved[l - 1];
+        giveBack(prev.state, prev.mask, prev.h, prev.mask ? layer.input : null);
+        prev.state = null;
+      }
+    }
+    if (!recording) {
+      giveBack(saved[L - 1].state);
+      saved[L - 1].state = null;
     }
     const out = saved[L - 1].h;
     return {
@@ -239,14 +265,15 @@ export function recurrentStackCpu(spec: StackSpec, x: TF.Tensor, weights: Direct
           const Fl = l === 0 ? F : D * H;
           const d: Dims = [D, T, B, Fl, H];
           const ws = weights[l];
-          dx = new Float32Array(T * B * Fl);
+          dx = l === 0 ? new Float32Array(T * B * Fl) : borrow(T * B * Fl); // dx of layer 0 goes to tfjs
           const dw = zeros(s.w.length);
           const du = zeros(s.u.length);
           const db = zeros(D * (lstm ? 4 : 6) * H);
           const dh0 = dh0All.subarray(l * BH, (l + 1) * BH);
           if (lstm) k.lstmBackward(d, s.input, s.w, s.u, s.h0, s.c0, s.h, s.state as Arr, dy, dx, dw, du, db, dh0, dc0All.subarray(l * BH, (l + 1) * BH));
           else k.gruBackward(d, s.input, s.w, s.u, s.h0, s.h, s.state as Arr, dy, dx, dw, du, db, dh0);
-          returnState(s.state as Arr);
+          // This layer's saved buffers and its upstream gradient are done with (not the op's input or value).
+          giveBack(s.state, l < L - 1 ? s.h : null, l > 0 && saved[l - 1].mask ? s.input : null, s.mask, l < L - 1 ? dy : null);
           s.state = null;
           const [dK, dU, dB] = [unstacked(dw, ws.map((v) => v.kernel)), unstacked(du, ws.map((v) => v.recurrentKernel)), unstacked(db, ws.map((v) => v.bias))];
           grads[l] = ws.flatMap((_, i) => [dK[i], dU[i], dB[i]]);
