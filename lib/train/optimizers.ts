@@ -3,6 +3,8 @@
  * norm with PyTorch's `clip_grad_norm_` arithmetic (seed 000 clips to 1).
  */
 import { tf, type TF } from '../backend';
+import { cpuKernelStatus } from '../layers/cpuKernel';
+import { FusedAdam } from './fusedAdam';
 
 export interface OptimizerSpec {
   name: 'adam' | 'sgd';
@@ -16,8 +18,13 @@ export interface OptimizerSpec {
   momentum?: number;
 }
 
+/**
+ * The optimizer for a spec. Adam is `FusedAdam` (one native call per variable, fusedAdam.ts) where
+ * the CPU kernel runs, `tf.train.adam` elsewhere (GPU, wasm, or the kernel not built): the same update.
+ */
 export function makeOptimizer(spec: OptimizerSpec): TF.Optimizer {
   if (!(spec.learningRate > 0)) throw new Error(`optimizer ${spec.name}: learningRate must be > 0, got ${spec.learningRate}`);
+  if (spec.name === 'adam' && cpuKernelStatus().active) return new FusedAdam(spec.learningRate, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.epsilon ?? 1e-7);
   if (spec.name === 'adam') return tf.train.adam(spec.learningRate, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.epsilon ?? 1e-7);
   if (spec.name === 'sgd') return spec.momentum ? tf.train.momentum(spec.learningRate, spec.momentum) : tf.train.sgd(spec.learningRate);
   throw new Error(`unknown optimizer '${(spec as { name: string }).name}' (adam, sgd)`);
