@@ -58,6 +58,10 @@ if (threads) process.env.TF_NUM_INTRAOP_THREADS = threads;
 const { tf, describeBackend } = require('../lib/backend') as typeof import('../lib/backend');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { lstm, gru, bidirectional } = require('../lib/layers/recurrent') as typeof import('../lib/layers/recurrent');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { makeOptimizer } = require('../lib/train/optimizers') as typeof import('../lib/train/optimizers');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { cpuKernelStatus } = require('../lib/layers/cpuKernel') as typeof import('../lib/layers/cpuKernel');
 
 /** The same models as bench/rnn_torch.py, built on our layers. */
 function buildModel(c: Case): TF.LayersModel {
@@ -78,7 +82,8 @@ function buildModel(c: Case): TF.LayersModel {
     apply(tf.layers.dense({ units: c.classes, activation: 'sigmoid' }));
   }
   const model = tf.model({ inputs: input, outputs: x });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: c.kind === 'bigru' ? 'binaryCrossentropy' : 'categoricalCrossentropy' });
+  // The library's Adam (what lib/train uses; FusedAdam where the CPU kernel runs), with torch.optim.Adam's defaults.
+  model.compile({ optimizer: makeOptimizer({ name: 'adam', learningRate: 1e-3, epsilon: 1e-8 }), loss: c.kind === 'bigru' ? 'binaryCrossentropy' : 'categoricalCrossentropy' });
   return model;
 }
 
@@ -113,7 +118,8 @@ function torch(c: Case): Result & { torch: string; threads: number } {
 async function main(): Promise<void> {
   ensurePythonPackages(['torch'], ['torch']);
   if (process.env.GENRE_LAB_QUIET_BACKEND === '1') console.log(describeBackend());
-  console.log(`threads: ${threads ? `${threads} (TF intra-op and torch)` : 'library defaults'}; implementation: ${impl}; rounds: ${rounds}`);
+  console.log(`threads: ${threads ? `${threads} (TF intra-op, our kernel and torch)` : 'library defaults'}; implementation: ${impl}; rounds: ${rounds}`);
+  console.log(`fused recurrent kernel: ${cpuKernelStatus().active ? cpuKernelStatus().reason : `TF ops (${cpuKernelStatus().reason})`}`);
   console.log('NOTE: the machine is shared; absolute numbers are contended, the ratios come from interleaved runs.');
   const cases = CASES.filter((c) => wanted.includes(c.name));
   const best = new Map<string, { ours: Result; ref: Result & { torch: string } }>();
