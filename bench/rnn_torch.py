@@ -1,8 +1,8 @@
 """PyTorch CPU reference for `npm run bench:rnn` (bench/rnn.ts): trains one case for a few
 batches on random data and prints {"case", "samplesPerSec", "params", ...} as the last stdout line.
 
-The shapes must match bench/rnn_cases.ts exactly (the TS side passes them in as JSON so there is
-one source of truth). Usage: rnn_torch.py '<case json>' [batches]
+The shapes must match bench/rnn.ts exactly (the TS side passes them in as JSON so there is
+one source of truth). Usage: rnn_torch.py '<case json>' [batches] [warm-up batches]
 """
 import json
 import sys
@@ -58,6 +58,7 @@ class BiGRU(nn.Module):
 def main():
     c = json.loads(sys.argv[1])
     batches = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 2
     torch.manual_seed(0)
     model = {"lecture": Lecture, "audiolstm": AudioLSTM, "bigru": BiGRU}[c["kind"]](c)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -78,7 +79,7 @@ def main():
         return loss.item()
 
     model.train()
-    for _ in range(2):  # warm-up: allocator, oneDNN primitive caches
+    for _ in range(warmup):  # warm-up: allocator, oneDNN primitive caches (as many as our side gets)
         step()
     t0 = time.perf_counter()
     for _ in range(batches):
