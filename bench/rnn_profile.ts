@@ -4,17 +4,24 @@
  * bench/rnn.ts. Ours only (no PyTorch): run it twice, with `TF_NUM_INTRAOP_THREADS=1` and without,
  * to see which parts use the second core.
  *
- *   TS_NODE_TRANSPILE_ONLY=1 node -r ts-node/register bench/rnn_profile.ts [--reps N] [--lstm-backward auto|batched|blockGrad|cellGrad]
+ *   TS_NODE_TRANSPILE_ONLY=1 node -r ts-node/register bench/rnn_profile.ts [--reps N] [--kernel cpu|tf]
+ *     [--lstm-backward auto|batched|blockGrad|cellGrad]
+ *
+ * --kernel: the CPU kernel (native/rnn.cc; the default where it runs) or the TF-op kernels.
  */
 import { tf, type TF } from '../lib/backend';
 import { lstmFused, setLstmBackward, type LstmBackward } from '../lib/layers/lstmKernel';
 import { gruFusedDirections } from '../lib/layers/gruKernel';
+import { cpuKernelStatus, recurrentStackCpu } from '../lib/layers/cpuKernel';
 
 const i = process.argv.indexOf('--reps');
 const reps = i >= 0 ? Number(process.argv[i + 1]) : 5;
 const j = process.argv.indexOf('--lstm-backward');
 const lstmBackward = (j >= 0 ? process.argv[j + 1] : 'auto') as LstmBackward;
 setLstmBackward(lstmBackward);
+const kk = process.argv.indexOf('--kernel');
+const useCpu = (kk >= 0 ? process.argv[kk + 1] : cpuKernelStatus().active ? 'cpu' : 'tf') === 'cpu';
+if (useCpu && !cpuKernelStatus().active) throw new Error(`bench/rnn_profile.ts: --kernel cpu, but ${cpuKernelStatus().reason}`);
 
 /** Median wall time of `f` in ms over `reps` runs, after one warm-up run. */
 function median(f: () => TF.Tensor[]): number {
@@ -58,8 +65,17 @@ function profile(l: Layer): { fwd: number; fwdBwd: number } {
   const kernel = tf.randomNormal([F, G * H], 0, 0.05);
   const rec = tf.randomNormal([H, G * H], 0, 0.05);
   const bias = l.kind === 'lstm' ? tf.zeros([4 * H]) : tf.zeros([2, 3 * H]);
+  const D = l.kind === 'lstm' ? 1 : 2;
   const run = (xx: TF.Tensor, k: TF.Tensor, u: TF.Tensor): TF.Tensor =>
-    l.kind === 'lstm'
+    useCpu
+      ? recurrentStackCpu(
+          { kind: l.kind === 'lstm' ? 'lstm' : 'gru', units: H, numLayers: 1, numDirections: D, interLayerDropout: 0, training: true },
+          xx,
+          [Array.from({ length: D }, () => ({ kernel: k, recurrentKernel: u, bias }))],
+          null,
+          null,
+        )
+      : l.kind === 'lstm'
       ? lstmFused(xx, h0, h0, k, u, bias)
       : tf.concat(
           gruFusedDirections(
@@ -79,7 +95,11 @@ function profile(l: Layer): { fwd: number; fwdBwd: number } {
   return { fwd, fwdBwd };
 }
 
-console.log(`TF intra-op threads: ${process.env.TF_NUM_INTRAOP_THREADS || 'TF default'}; LSTM backward: ${lstmBackward}; median of ${reps} runs, ms`);
+console.log(
+  useCpu
+    ? `CPU kernel: ${cpuKernelStatus().reason}; median of ${reps} runs, ms`
+    : `TF-op kernels; TF intra-op threads: ${process.env.TF_NUM_INTRAOP_THREADS || 'TF default'}; LSTM backward: ${lstmBackward}; median of ${reps} runs, ms`,
+);
 console.log('layer'.padEnd(42), 'forward'.padStart(9), 'backward'.padStart(9), 'fwd+bwd'.padStart(9));
 for (const l of LAYERS) {
   const { fwd, fwdBwd } = profile(l);
