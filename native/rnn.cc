@@ -221,9 +221,11 @@ void weightAndInputGrads(const Dims& d, int N, const float* x, const float* w, c
   const int n = slabs();
   const int64_t TB = d.TB();
   const int B = d.B;
-  // n row slabs of dx (every direction's share), then n column slabs of (dW, dU, bias) per direction.
-  parallel(n + d.D * n, [&](int task) {
-    if (task < n) {
+  // n row slabs of dx (every direction's share; none when dx is null: no gradient wanted for x), then
+  // n column slabs of (dW, dU, bias) per direction.
+  const int nx = dx ? n : 0;
+  parallel(nx + d.D * n, [&](int task) {
+    if (task < nx) {
       auto [r0, r1] = part(static_cast<int>(TB), task, n);
       if (r1 <= r0) return;
       Mat DX(dx + int64_t(r0) * d.F, r1 - r0, d.F);
@@ -235,8 +237,8 @@ void weightAndInputGrads(const Dims& d, int N, const float* x, const float* w, c
       }
       return;
     }
-    const int dir = (task - n) / n;
-    auto [c0, c1] = part(N, (task - n) % n, n);
+    const int dir = (task - nx) / n;
+    auto [c0, c1] = part(N, (task - nx) % n, n);
     if (c1 <= c0) return;
     const int nc = c1 - c0;
     CMat GX(gx + int64_t(dir) * TB * N, TB, N);
@@ -501,6 +503,14 @@ struct Args {
     if (int64_t(length) != n) throw JsError(fn + ": " + what + " has " + std::to_string(length) + " elements, expected " + std::to_string(n));
     return static_cast<float*>(data);
   }
+  // Like floats(), but an empty Float32Array means "not wanted" (null).
+  float* optionalFloats(size_t i, int64_t n, const char* what) {
+    size_t length = 0;
+    bool is = false;
+    napi_is_typedarray(env, v[i], &is);
+    if (is) napi_get_typedarray_info(env, v[i], nullptr, &length, nullptr, nullptr, nullptr);
+    return is && length == 0 ? nullptr : floats(i, n, what);
+  }
   Dims dims(size_t i) {
     Dims d{};
     napi_value arr = v[i];
@@ -547,7 +557,7 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
   });
 }
 
-// lstmBackward(dims, x, W, U, h0, c0, h, state, dy, dx, dW, dU, db, dh0, dc0)
+// lstmBackward(dims, x, W, U, h0, c0, h, state, dy, dx, dW, dU, db, dh0, dc0); dx empty: not computed
 napi_value LstmBackward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 15, "lstmBackward");
@@ -555,7 +565,7 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
     const int64_t D = d.D, TB = d.TB(), F = d.F, H = d.H, BH = D * d.B * H;
     lstmBackward(d, a.floats(1, TB * F, "x"), a.floats(2, D * F * 4 * H, "W"), a.floats(3, D * H * 4 * H, "U"), a.floats(4, BH, "h0"),
                  a.floats(5, BH, "c0"), a.floats(6, D * TB * H, "h"), a.floats(7, D * TB * 6 * H, "state"), a.floats(8, D * TB * H, "dy"),
-                 a.floats(9, TB * F, "dx"), a.floats(10, D * F * 4 * H, "dW"), a.floats(11, D * H * 4 * H, "dU"), a.floats(12, D * 4 * H, "db"),
+                 a.optionalFloats(9, TB * F, "dx"), a.floats(10, D * F * 4 * H, "dW"), a.floats(11, D * H * 4 * H, "dU"), a.floats(12, D * 4 * H, "db"),
                  a.floats(13, BH, "dh0"), a.floats(14, BH, "dc0"));
     return undefinedValue(env);
   });
@@ -573,14 +583,14 @@ napi_value GruForward(napi_env env, napi_callback_info info) {
   });
 }
 
-// gruBackward(dims, x, W, U, h0, h, state, dy, dx, dW, dU, db, dh0)
+// gruBackward(dims, x, W, U, h0, h, state, dy, dx, dW, dU, db, dh0); dx empty: not computed
 napi_value GruBackward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 13, "gruBackward");
     Dims d = a.dims(0);
     const int64_t D = d.D, TB = d.TB(), F = d.F, H = d.H, BH = D * d.B * H;
     gruBackward(d, a.floats(1, TB * F, "x"), a.floats(2, D * F * 3 * H, "W"), a.floats(3, D * H * 3 * H, "U"), a.floats(4, BH, "h0"),
-                a.floats(5, D * TB * H, "h"), a.floats(6, D * TB * 4 * H, "state"), a.floats(7, D * TB * H, "dy"), a.floats(8, TB * F, "dx"),
+                a.floats(5, D * TB * H, "h"), a.floats(6, D * TB * 4 * H, "state"), a.floats(7, D * TB * H, "dy"), a.optionalFloats(8, TB * F, "dx"),
                 a.floats(9, D * F * 3 * H, "dW"), a.floats(10, D * H * 3 * H, "dU"), a.floats(11, D * 6 * H, "db"), a.floats(12, BH, "dh0"));
     return undefinedValue(env);
   });

@@ -6,9 +6,14 @@
  */
 import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT } from '../lib/paths';
 import { tf, type TF } from '../lib/backend';
 import { gru, lstm, type FusedRecurrentArgs } from '../lib/layers/recurrent';
-import { cpuKernelStatus, kernel, setCpuKernelDropoutSeed, setCpuKernelThreads, setFusedKernel } from '../lib/layers/cpuKernel';
+import { cpuKernelStats, cpuKernelStatus, kernel, setCpuKernelDropoutSeed, setCpuKernelThreads, setFusedKernel } from '../lib/layers/cpuKernel';
 
 const status = cpuKernelStatus();
 const skip = !status.active && `CPU kernel not active: ${status.reason}`;
@@ -148,5 +153,62 @@ test('bit-identical results wherever the buffers sit in memory (Eigen vectorises
   for (const offset of [1, 2, 3, 5]) {
     const other = run(offset);
     other.forEach((a, i) => assert.deepEqual(a, first[i], `output ${i} at offset ${offset}`));
+  }
+});
+
+test('a model skips the gradient of its input batch, and a layer after another still gets its input gradient right', { skip }, async () => {
+  const build = () => {
+    const m = tf.sequential();
+    m.add(tf.layers.dense({ units: 6, inputShape: [7, 4], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+    m.add(lstm({ units: 5, returnSequences: true }));
+    m.add(gru({ units: 3 }));
+    m.add(tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
+    return m;
+  };
+  const [a, b] = [build(), build()];
+  b.setWeights(a.getWeights());
+  const x = tf.randomNormal([8, 7, 4], 0, 1, 'float32', 3);
+  const y = tf.randomNormal([8, 2], 0, 1, 'float32', 4);
+  const grads = (m: TF.Sequential) => {
+    const vars = m.trainableWeights.map((w) => w.read() as TF.Variable);
+    return tf.variableGrads(() => tf.losses.meanSquaredError(y, m.apply(x, { training: true }) as TF.Tensor) as TF.Scalar, vars);
+  };
+  const before = cpuKernelStats();
+  const ga = grads(a); // CPU kernel: the LSTM's input comes from the first dense layer (needs dx), the GRU's from the LSTM
+  const after = cpuKernelStats();
+  assert.equal(after.backward - before.backward, 2);
+  assert.equal(after.inputGradientsSkipped - before.inputGradientsSkipped, 0, 'both layers read recorded tensors');
+  setFusedKernel('tf');
+  const gb = grads(b);
+  setFusedKernel('auto');
+  a.trainableWeights.forEach((w, i) => assert.ok(maxDiff(ga.grads[(w.read() as TF.Variable).name], gb.grads[(b.trainableWeights[i].read() as TF.Variable).name]) < 1e-5, `dL/d${w.name}`));
+
+  // A recurrent layer reading the model's input batch: its input gradient is skipped, the weights' are not.
+  const m = tf.sequential();
+  m.add(lstm({ units: 5, inputShape: [7, 4] }));
+  m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+  const s0 = cpuKernelStats();
+  await m.trainOnBatch(x, tf.randomNormal([8, 5], 0, 1, 'float32', 5));
+  const s1 = cpuKernelStats();
+  assert.equal(s1.inputGradientsSkipped - s0.inputGradientsSkipped, 1);
+});
+
+/** Eigen's headers as setup unpacked them ($GENRE_LAB_CACHE/eigen/<wheel>/). */
+function eigenInclude(): string | undefined {
+  const root = path.join(process.env.GENRE_LAB_CACHE || path.join(os.homedir(), '.cache', 'genre-lab'), 'eigen');
+  if (!fs.existsSync(root)) return undefined;
+  return fs.readdirSync(root).map((d) => path.join(root, d)).find((d) => fs.existsSync(path.join(d, 'Eigen', 'Core')));
+}
+
+test('native/rnn.cc is clean under AddressSanitizer and UBSan on edge shapes (native/check.cc)', { skip: (!eigenInclude() && "Eigen headers not unpacked by setup") || skip, timeout: 300_000 }, () => {
+  const exe = path.join(os.tmpdir(), `genre-lab-rnn-check-${process.pid}`);
+  const build = spawnSync(process.env.CXX || 'g++', ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-march=native', '-std=c++17', '-DGENRE_LAB_RNN_NO_NODE', `-I${eigenInclude()}`, '-pthread', path.join(ROOT, 'native', 'check.cc'), '-o', exe], { encoding: 'utf8' });
+  assert.equal(build.status, 0, `building native/check.cc failed:\n${build.stderr}`);
+  try {
+    const run = spawnSync(exe, [], { encoding: 'utf8' });
+    assert.equal(run.status, 0, `native/check.cc failed:\n${run.stderr.slice(0, 3000)}`);
+    assert.match(run.stdout, /ok 1296 cases/);
+  } finally {
+    fs.rmSync(exe, { force: true });
   }
 });

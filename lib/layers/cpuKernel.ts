@@ -150,6 +150,12 @@ export function releaseCpuKernelBuffers(): void {
   pooledBytes = 0;
 }
 
+const stats = { forward: 0, backward: 0, inputGradientsSkipped: 0 };
+/** Counts of stack calls so far: forward passes, backward passes, and backward passes that skipped the input gradient. */
+export function cpuKernelStats(): Readonly<typeof stats> {
+  return { ...stats };
+}
+
 /** Directions of one weight kind side by side, [D, …], as the kernel takes them. */
 function stacked(ts: TF.Tensor[]): Arr {
   if (ts.length === 1) return f32(ts[0]);
@@ -175,6 +181,25 @@ export interface StackSpec {
   /** Dropout between stacked layers (PyTorch `dropout`), applied when `training`. */
   interLayerDropout: number;
   training: boolean;
+  /**
+   * Whether the input needs its gradient (default true). False when it comes from outside the
+   * gradient computation (a model's input batch): the first layer's dx, one T·B×4H·F GEMM, is skipped
+   * and zeros stand in for it. See `needsGradient`.
+   */
+  inputGradient?: boolean;
+}
+
+/**
+ * Whether a gradient can flow into `t` in the gradient computation being recorded now: true for a
+ * variable or a tensor some recorded op produced; false for data made before recording started (a
+ * model's input batch). Reads tfjs' active tape; where that is not what it expects, says true.
+ */
+export function needsGradient(t: TF.Tensor): boolean {
+  const state = (tf.engine() as unknown as { state?: { activeTape?: unknown } }).state;
+  const tape = state?.activeTape;
+  if (!Array.isArray(tape)) return true;
+  if (t instanceof tf.Variable) return true;
+  return tape.some((node: { outputs?: TF.Tensor[] }) => !Array.isArray(node.outputs) || node.outputs.some((o) => o.id === t.id));
 }
 
 /** Keras-layout weights of one direction (LSTM bias [4H]; GRU bias [2, 3H]). */
@@ -215,6 +240,7 @@ export function recurrentStackCpu(spec: StackSpec, x: TF.Tensor, weights: Direct
     const h0All = h0 ? f32(h0) : null;
     const c0All = lstm && c0 ? f32(c0) : null;
     const BH = D * B * H;
+    stats.forward++;
     const recording = ((tf.engine() as unknown as { state: { gradientDepth?: number } }).state.gradientDepth ?? 1) > 0;
     const saved: SavedLayer[] = [];
     let input = f32(x);
@@ -255,6 +281,8 @@ export function recurrentStackCpu(spec: StackSpec, x: TF.Tensor, weights: Direct
       value: tf.tensor3d(out, [T, B, D * H]),
       gradFunc: (dyT: TF.Tensor) => {
         if (saved.some((s) => !s.state)) throw new Error('lib/layers/cpuKernel.ts: this forward pass was run without a gradient tape, or was already differentiated');
+        stats.backward++;
+        if (spec.inputGradient === false) stats.inputGradientsSkipped++;
         let dy = f32(dyT);
         const grads: TF.Tensor[][] = [];
         const dh0All = zeros(L * BH);
@@ -265,7 +293,8 @@ export function recurrentStackCpu(spec: StackSpec, x: TF.Tensor, weights: Direct
           const Fl = l === 0 ? F : D * H;
           const d: Dims = [D, T, B, Fl, H];
           const ws = weights[l];
-          dx = l === 0 ? new Float32Array(T * B * Fl) : borrow(T * B * Fl); // dx of layer 0 goes to tfjs
+          const skipDx = l === 0 && spec.inputGradient === false;
+          dx = skipDx ? new Float32Array(0) : l === 0 ? new Float32Array(T * B * Fl) : borrow(T * B * Fl); // dx of layer 0 goes to tfjs
           const dw = zeros(s.w.length);
           const du = zeros(s.u.length);
           const db = zeros(D * (lstm ? 4 : 6) * H);
@@ -284,7 +313,7 @@ export function recurrentStackCpu(spec: StackSpec, x: TF.Tensor, weights: Direct
           }
         }
         return [
-          tf.tensor3d(dx, [T, B, F]),
+          dx.length ? tf.tensor3d(dx, [T, B, F]) : tf.zeros([T, B, F]),
           ...grads.flat(),
           ...(h0 ? [tf.tensor(dh0All, h0.shape)] : []),
           ...(lstm && c0 ? [tf.tensor(dc0All, c0.shape)] : []),

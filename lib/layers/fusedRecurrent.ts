@@ -21,7 +21,7 @@ import { nativeOpsAvailable } from './tfRaw';
 import { orthogonalMatrix } from './orthogonal';
 import { lstmFused, lstmGeneric } from './lstmKernel';
 import { gruFused, gruFusedDirections, gruGeneric } from './gruKernel';
-import { cpuKernelActive, recurrentStackCpu } from './cpuKernel';
+import { cpuKernelActive, needsGradient, recurrentStackCpu } from './cpuKernel';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 /** `fused`: native kernels (throws off native TF); `generic`: plain tfjs ops; `auto`: fused where available. */
@@ -186,10 +186,18 @@ abstract class FusedRecurrent extends tf.layers.Layer {
   }
 
   /** The whole stack on the native CPU kernel (cpuKernel.ts): x [T, B, F] → [T, B, H] per direction, in original time. */
-  private runStackCpu(x: TF.Tensor, h0: TF.Tensor | undefined, c0: TF.Tensor | undefined, training: boolean): TF.Tensor[] {
+  private runStackCpu(x: TF.Tensor, h0: TF.Tensor | undefined, c0: TF.Tensor | undefined, training: boolean, inputGradient: boolean): TF.Tensor[] {
     const batch = x.shape[1] as number;
     const y = recurrentStackCpu(
-      { kind: this.hasCellState ? 'lstm' : 'gru', units: this.units, numLayers: this.numLayers, numDirections: this.numDirections, interLayerDropout: this.interLayerDropout, training },
+      {
+        kind: this.hasCellState ? 'lstm' : 'gru',
+        units: this.units,
+        numLayers: this.numLayers,
+        numDirections: this.numDirections,
+        interLayerDropout: this.interLayerDropout,
+        training,
+        inputGradient,
+      },
       x,
       this.cellWeights.map((dirs) => dirs.map((w) => ({ kernel: w.kernel.read(), recurrentKernel: w.recurrentKernel.read(), bias: w.bias.read() }))),
       h0 ? this.checkState(h0, batch, 'h0') : null,
@@ -210,7 +218,7 @@ abstract class FusedRecurrent extends tf.layers.Layer {
       const [batch, T] = x0.shape as number[];
       let x: TF.Tensor = tf.transpose(x0, [1, 0, 2]); // [T, B, F]: one transpose for the whole stack
       if (training && this.dropout > 0) x = tf.dropout(x, this.dropout, [1, batch, x0.shape[2] as number]);
-      const outs = fused && cpuKernelActive() ? this.runStackCpu(x, list[1], list[2], training) : this.runStackLayers(x, list[1], list[2], training, fused);
+      const outs = fused && cpuKernelActive() ? this.runStackCpu(x, list[1], list[2], training, needsGradient(x0)) : this.runStackLayers(x, list[1], list[2], training, fused);
       // Last step: forward direction at t = T-1; backward direction after reading everything (t = 0).
       const picked = this.returnSequences
         ? outs

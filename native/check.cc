@@ -1,0 +1,21 @@
+// Memory-safety check of native/rnn.cc: every kernel on edge shapes (T = 1, B = 1, H = 1, odd sizes,
+// one or two directions, with and without dx) and 1–3 threads, built with AddressSanitizer and
+// UBSan by test/rnn-cpu-kernel.test.ts:
+//   g++ -O1 -g -fsanitize=address,undefined -std=c++17 -DGENRE_LAB_RNN_NO_NODE -I<eigen> -pthread native/check.cc
+#include "rnn.cc"
+#include <cstdio>
+int main() {
+  int count = 0;
+  for (int th : {1, 2, 3}) for (int D : {1, 2}) for (int T : {1, 2, 5}) for (int B : {1, 3, 9}) for (int F : {1, 7}) for (int H : {1, 5, 17}) for (int gru = 0; gru < 2; gru++) for (int nodx = 0; nodx < 2; nodx++) {
+    g_threads = th; Dims d{D,T,B,F,H}; int G = gru ? 3*H : 4*H, S = gru ? 4*H : 6*H; int64_t TB = int64_t(T)*B;
+    auto v = [](size_t n, float s){ std::vector<float> a(n); for (size_t i=0;i<n;i++) a[i] = std::sin(i*0.37f+s)*0.5f; return a; };
+    auto x=v(TB*F,1), w=v(D*F*G,2), u=v(D*H*G,3), b=v(D*(gru?2*G:G),4), h0=v(D*B*H,5), c0=v(D*B*H,6), dy=v(TB*D*H,7);
+    std::vector<float> h(TB*D*H), st(D*TB*S), dx(TB*F), dw(w.size()), du(u.size()), db(b.size()), dh0(h0.size()), dc0(h0.size());
+    if (gru) { gruForward(d,x.data(),w.data(),u.data(),b.data(),h0.data(),h.data(),st.data()); gruBackward(d,x.data(),w.data(),u.data(),h0.data(),h.data(),st.data(),dy.data(),nodx?nullptr:dx.data(),dw.data(),du.data(),db.data(),dh0.data()); }
+    else { lstmForward(d,x.data(),w.data(),u.data(),b.data(),h0.data(),c0.data(),h.data(),st.data()); lstmBackward(d,x.data(),w.data(),u.data(),h0.data(),c0.data(),h.data(),st.data(),dy.data(),nodx?nullptr:dx.data(),dw.data(),du.data(),db.data(),dh0.data(),dc0.data()); }
+    std::vector<float> ww = w, m(w.size()), vv(w.size()); adamStep(ww.data(), dw.data(), m.data(), vv.data(), ww.size(), 0.01, 0.9, 0.999, 1e-7, 1);
+    std::vector<float> out(h.size()), mask(h.size()); dropout(h.data(), out.data(), mask.data(), h.size(), 0.3f, 7);
+    count++;
+  }
+  printf("ok %d cases\n", count);
+}
