@@ -318,7 +318,9 @@ void lstmBackward(const Dims& d, const float* x, const float* w, const float* u,
   const int64_t TB = d.TB(), DH = d.DH();
   float* dA = scratch(0, size_t(d.D) * TB * G);  // pre-activation gate gradients, all steps
   recurrenceUnits(d, [&](int dir, int b0, int bs) {
-    CMat U(u + int64_t(dir) * H * G, H, G);
+    // Uᵀ row-major, once per call: dA·Uᵀ on the transposed view of U took 200 µs a step at
+    // LSTM(256), batch 25 a shard, against 148 µs on this copy.
+    const RowMat UT = CMat(u + int64_t(dir) * H * G, H, G).transpose();
     RowMat dhNext = RowMat::Zero(bs, H), dcNext = RowMat::Zero(bs, H);
     Eigen::ArrayXf dh(H), dc(H);
     for (int s = d.T - 1; s >= 0; s--) {
@@ -340,7 +342,7 @@ void lstmBackward(const Dims& d, const float* x, const float* w, const float* u,
         Vec(a + 3 * H, H) = dh * tc * o * (1.f - o);
         dcn = dc * f;
       }
-      dhNext.noalias() = CMat(a0, bs, G) * U.transpose();
+      dhNext.noalias() = CMat(a0, bs, G) * UT;
     }
     Mat(dh0 + (int64_t(dir) * d.B + b0) * H, bs, H) = dhNext;
     Mat(dc0 + (int64_t(dir) * d.B + b0) * H, bs, H) = dcNext;
@@ -400,7 +402,7 @@ void gruBackward(const Dims& d, const float* x, const float* w, const float* u, 
   float* dXp = scratch(0, size_t(d.D) * TB * G);
   float* dG = scratch(1, size_t(d.D) * TB * G);
   recurrenceUnits(d, [&](int dir, int b0, int bs) {
-    CMat U(u + int64_t(dir) * H * G, H, G);
+    const RowMat UT = CMat(u + int64_t(dir) * H * G, H, G).transpose();  // as in lstmBackward
     RowMat dhNext = RowMat::Zero(bs, H);
     Eigen::ArrayXf dh(H), dnp(H);
     for (int s = d.T - 1; s >= 0; s--) {
@@ -422,7 +424,7 @@ void gruBackward(const Dims& d, const float* x, const float* w, const float* u, 
         Vec(gu + 2 * H, H) = dnp * rr;
         dhn = dh * z;  // + dG·Uᵀ below
       }
-      dhNext.noalias() += CMat(dG + (int64_t(dir) * TB + row0) * G, bs, G) * U.transpose();
+      dhNext.noalias() += CMat(dG + (int64_t(dir) * TB + row0) * G, bs, G) * UT;
     }
     Mat(dh0 + (int64_t(dir) * d.B + b0) * H, bs, H) = dhNext;
   });
