@@ -10,10 +10,10 @@
  *     `tensorflow-cpu` (GPU: `tensorflow`) pip wheel and build the binding from
  *     source with node-pre-gyp. The result is cached under
  *     ~/.cache/genre-lab/ (or $GENRE_LAB_CACHE) so later runs take seconds.
- *  2. A project-local Python venv (.venv) with JupyterLab, nbclient and plotly
- *     (its JupyterLab renderer), with the tslab kernel registered inside it.
- *  3. The CPU recurrent kernel (native/rnn.cc), compiled with Eigen's headers from the same wheel;
+ *  2. The CPU recurrent kernel (native/rnn.cc), compiled with Eigen's headers from the same wheel;
  *     optional (without it the recurrent layers run on TF ops, slower).
+ *  3. A project-local Python venv (.venv) with JupyterLab, nbclient and plotly
+ *     (its JupyterLab renderer), with the tslab kernel registered inside it.
  *  4. A summary of what is set up and which backend is active.
  *
  * Flags: --quiet (summary only), --no-venv, --check (report, change nothing).
@@ -134,61 +134,14 @@ function ensureWheel(wheelPkg, onMissing) {
 /** Route B: TF C API from the pip wheel + binding built from source. */
 function buildFromWheel(dir, gpu) {
   const wheelPkg = gpu ? 'tensorflow' : 'tensorflow-cpu';
-  const whl = path.basename(ensureWheel(wheelPkg, (why) => fail(`${why}; no route to libtensorflow is left.\n` +
-      '  Offline? Put libtensorflow into node_modules/@tensorflow/tfjs-node/deps by hand (see README).')));
-  const wheels = path.join(CACHE, 'wheels');
-  const deps = path.join(dir, 'deps');
-  fs.rmSync(deps, { recursive: true, force: true });
-  fs.symlinkSync(path.join(cacheDir, 'deps'), deps);
-  for (const b of fs.readdirSync(path.join(cacheDir, 'lib'))) copyDir(path.join(cacheDir, 'lib', b), path.join(dir, 'lib', b));
-}
-
-function saveToCache(dir, cacheDir) {
-  const tmp = cacheDir + '.tmp';
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(path.join(tmp, 'lib'), { recursive: true });
-  const deps = fs.realpathSync(path.join(dir, 'deps'));
-  if (deps !== path.join(cacheDir, 'deps')) copyDir(deps, path.join(tmp, 'deps'));
-  else fs.renameSync(deps, path.join(tmp, 'deps'));
-  for (const b of bindingDirs(dir)) copyDir(b, path.join(tmp, 'lib', path.basename(b)));
-  fs.rmSync(cacheDir, { recursive: true, force: true });
-  fs.renameSync(tmp, cacheDir);
-  installFromCache(dir, cacheDir);
-}
-
-/** Route A: the package's own install script (downloads libtensorflow + prebuilt binding). */
-function tryOwnInstall(dir, gpu) {
-  log(`trying ${path.basename(dir)}'s own libtensorflow download…`);
-  const pkgJson = path.join(dir, 'package.json');
-  const orig = fs.readFileSync(pkgJson); // the script rewrites package.json; keep it pristine
-  const r = sh(process.execPath, ['scripts/install.js', ...(gpu ? ['gpu', 'download'] : [])], { cwd: dir, timeout: 15 * 60e3 });
-  fs.writeFileSync(pkgJson, orig);
-  if (r.status === 0 && bindingDirs(dir).length) return true;
-  const why = `${r.stderr || ''}${r.stdout || ''}`.match(/(ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN)[^\n]*/);
-  log(`own download failed${why ? ` (${why[0].slice(0, 80)})` : ''}; falling back to the pip wheel`);
-  return false;
-}
-
-/** Route B: TF C API from the pip wheel + binding built from source. */
-function buildFromWheel(dir, gpu) {
-  const wheelPkg = gpu ? 'tensorflow' : 'tensorflow-cpu';
-  const wheels = path.join(CACHE, 'wheels');
-  fs.mkdirSync(wheels, { recursive: true });
-  let whl = fs.readdirSync(wheels).find((f) => f.startsWith(wheelPkg.replace('-', '_') + '-') && f.endsWith('.whl'));
-  if (!whl) {
-    log(`downloading the ${wheelPkg} wheel (~270 MB) for its TensorFlow C API…`);
-    const r = sh('python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '-d', wheels, wheelPkg],
-      { stdio: QUIET ? 'pipe' : 'inherit', env: { ...process.env, PIP_RETRIES: '0' } });
-    if (r.status !== 0) fail(`pip could not download ${wheelPkg}; no route to libtensorflow is left.\n` +
-      '  Offline? Put libtensorflow into node_modules/@tensorflow/tfjs-node/deps by hand (see README).');
-    whl = fs.readdirSync(wheels).find((f) => f.startsWith(wheelPkg.replace('-', '_') + '-') && f.endsWith('.whl'));
-  }
+  const whl = ensureWheel(wheelPkg, (why) => fail(`${why}; no route to libtensorflow is left.\n` +
+    '  Offline? Put libtensorflow into node_modules/@tensorflow/tfjs-node/deps by hand (see README).'));
   const deps = path.join(dir, 'deps');
   fs.rmSync(deps, { recursive: true, force: true });
   const stage = path.join(CACHE, 'unpack');
   fs.rmSync(stage, { recursive: true, force: true });
-  log(`unpacking the C API from ${whl}…`);
-  const u = sh('unzip', ['-q', '-o', path.join(wheels, whl), 'tensorflow/libtensorflow_cc.so.2', 'tensorflow/libtensorflow_framework.so.2',
+  log(`unpacking the C API from ${path.basename(whl)}…`);
+  const u = sh('unzip', ['-q', '-o', whl, 'tensorflow/libtensorflow_cc.so.2', 'tensorflow/libtensorflow_framework.so.2',
     'tensorflow/include/tensorflow/c/*', 'tensorflow/include/tensorflow/core/platform/ctstring*', 'tensorflow/include/tsl/platform/ctstring*',
     'tensorflow/include/xla/tsl/c/*', 'tensorflow/include/tsl/c/*', '-d', stage]);
   if (u.status !== 0 && u.status !== 11 /* some patterns absent */) fail(`unzip failed: ${u.stderr}`);
@@ -244,7 +197,7 @@ function nodeApiIncludeDir() {
 }
 
 /**
- * 3. The CPU recurrent kernel: native/rnn.cc compiled into native/build/genre_lab_rnn.node (a
+ * 2. The CPU recurrent kernel: native/rnn.cc compiled into native/build/genre_lab_rnn.node (a
  * Node-API addon, so one build serves every node version), with Eigen's headers from the TF wheel.
  * Optional: where it cannot be built, the fused recurrent layers run on TF ops (slower), and the
  * summary says why. Rebuilt when the source, the compiler or the CPU changes (-march=native);
