@@ -157,8 +157,15 @@ function buildFromWheel(dir, gpu) {
   const nodedir = ['/usr/include/node/node.h', '/usr/local/include/node/node.h'].find((f) => fs.existsSync(f));
   const gypArgs = ['rebuild', '--build-from-source'];
   if (nodedir) gypArgs.push(`--nodedir=${path.dirname(path.dirname(path.dirname(nodedir)))}`);
-  const b = sh(process.execPath, [preGyp, ...gypArgs], { cwd: dir, stdio: QUIET ? 'pipe' : 'inherit',
+  const build = () => sh(process.execPath, [preGyp, ...gypArgs], { cwd: dir, stdio: QUIET ? 'pipe' : 'inherit',
     env: { ...process.env, JOBS: String(os.cpus().length) } });
+  let b = build();
+  if (b.status !== 0) {
+    // Seen once on a clean clone: node-pre-gyp's napi build dir swap failed (ENOENT, rename 'build' ->
+    // 'build-tmp-napi-v3'); the same command then succeeded. One retry before giving up.
+    log('building the tfjs binding failed; retrying once…');
+    b = build();
+  }
   if (b.status !== 0) fail(`building the tfjs binding failed:\n${(b.stderr || '').slice(-2000)}`);
 }
 
