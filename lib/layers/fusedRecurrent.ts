@@ -1,8 +1,11 @@
 /**
  * `FusedLSTM` / `FusedGRU`: tfjs Layers (so `model.fit`, `save`/`loadLayersModel`, `countParams`,
  * `summary` work) that run a whole multi-layer, uni- or bidirectional recurrent stack per call:
- *  - on native TF (tfjs-node / tfjs-node-gpu) through fused kernels (lstmKernel.ts: `BlockLSTMV2`;
- *    gruKernel.ts: batched input projections + a raw-op recurrence), each with a hand-written backward;
+ *  - on tfjs-node's CPU backend through the CPU kernel (cpuKernel.ts, native/rnn.cc): the whole
+ *    stack forward and backward in one native call each, on every core;
+ *  - on native TF otherwise (tfjs-node-gpu, or the CPU kernel not built) through TF-op kernels
+ *    (lstmKernel.ts: `BlockLSTMV2`; gruKernel.ts: batched input projections + a raw-op recurrence),
+ *    each with a hand-written backward;
  *  - elsewhere (wasm, cpu) through the same math in plain tfjs ops with the same weights.
  *
  * Semantics: input [batch, time, features] (Keras `batch_first`); PyTorch stacking (`numLayers`, layer

@@ -1,9 +1,11 @@
 /**
  * Recurrent layers used by every model in lib/models. Models call these factories, never
  * `tf.layers.lstm` / `tf.layers.gru` directly, so the implementation behind them can change
- * without touching the models. Behind them: `FusedLSTM` / `FusedGRU` (fusedRecurrent.ts), fused
- * native kernels on tfjs-node (TF `BlockLSTMV2`/`BlockLSTMGradV2`; a batched-projection GRU
- * recurrence with a hand-written backward), the same math in plain tfjs ops on wasm/cpu.
+ * without touching the models. Behind them: `FusedLSTM` / `FusedGRU` (fusedRecurrent.ts): on
+ * tfjs-node's CPU backend the CPU kernel (native/rnn.cc via cpuKernel.ts, a whole stack per call on
+ * every core), on tfjs-node-gpu or without that kernel TF-op kernels (TF `BlockLSTMV2`/`BlockLSTMGradV2`;
+ * a batched-projection GRU recurrence with a hand-written backward), the same math in plain tfjs
+ * ops on wasm/cpu.
  *
  * Conventions (PyTorch/Keras, not tfjs-layers' defaults): sigmoid recurrent activation (tfjs
  * defaults to hardSigmoid), tanh activation; GRU in the reset-after form (PyTorch `nn.GRU`, Keras
