@@ -1,6 +1,7 @@
 /**
- * Whole LSTM / GRU layers on the CPU in one native call each (native/rnn.cc, a Node-API addon that
- * scripts/setup.js builds into native/build/): the fastest route on tfjs-node's CPU backend.
+ * A whole LSTM / GRU stack on the CPU as one differentiable op, each layer one native call forward
+ * and one backward (native/rnn.cc, a Node-API addon that scripts/setup.js builds into
+ * native/build/): the fastest route on tfjs-node's CPU backend.
  *
  * Why: TF's CPU runtime runs each recurrent step as a chain of small ops, one after the other on one
  * thread, so the fused TF-op kernels (lstmKernel.ts, gruKernel.ts) train on one core of two. The
@@ -235,7 +236,8 @@ export function recurrentStackCpu(spec: StackSpec, x: TF.Tensor, weights: Direct
   const S = lstm ? 6 * H : 4 * H;
   const flat = weights.flatMap((dirs) => dirs.flatMap((w) => [w.kernel, w.recurrentKernel, w.bias]));
   const inputs = [x, ...flat, ...(h0 ? [h0] : []), ...(lstm && c0 ? [c0] : [])];
-  const op = tf.customGrad(((...args: unknown[]) => {
+  // The op's inputs are listed so tfjs routes their gradients; the body reads them from this closure.
+  const op = tf.customGrad((() => {
     const k = kernel();
     const h0All = h0 ? f32(h0) : null;
     const c0All = lstm && c0 ? f32(c0) : null;
