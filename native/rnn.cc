@@ -1,10 +1,11 @@
 // genre-lab CPU recurrent kernels: whole LSTM / GRU layers (forward and backward) in one call each,
-// for lib/layers/cpuKernel.ts. Built by scripts/setup.js (scripts/build-native.js) with Eigen's headers
-// from the TensorFlow wheel; loaded as a Node-API addon, so it does not depend on the Node version.
+// for lib/layers/cpuKernel.ts, plus the Adam step of lib/train/fusedAdam.ts. Built by scripts/setup.js
+// (ensureRnnKernel) with Eigen's headers from the TensorFlow wheel; loaded as a Node-API addon, so it
+// does not depend on the Node version. native/check.cc runs it under ASan/UBSan (test/rnn-cpu-kernel.test.ts).
 //
 // Why a kernel of our own: on TF's CPU runtime every recurrent step is a chain of small ops, each
 // run to completion on one thread before the next is dispatched, so a 2-core machine trains an RNN
-// on one core (see lib/layers/README or the README's "Recurrent layers"). Here each layer call
+// on one core (see the README's "Recurrent layers"). Here each layer call
 // splits the independent work of the recurrence, (direction × batch shard), over the threads; every
 // shard runs its own steps with no synchronisation between steps, and the big matmuls that do not
 // depend on the recurrence (input projections, weight and input gradients) are one GEMM each, split
