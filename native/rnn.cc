@@ -1,7 +1,7 @@
 // genre-lab CPU recurrent kernels: whole LSTM / GRU layers (forward and backward) in one call each,
 // for lib/layers/cpuKernel.ts, plus the Adam step of lib/train/fusedAdam.ts. Built by scripts/setup.js
 // (ensureRnnKernel) with Eigen's headers from the TensorFlow wheel; loaded as a Node-API addon, so it
-// does not depend on the Node version. native/check.cc runs it under ASan/UBSan (test/rnn-cpu-kernel.test.ts).
+// does not depend on the Node version. native/check.cc runs it under ASan (test/rnn-cpu-kernel.test.ts).
 //
 // Why a kernel of our own: on TF's CPU runtime every recurrent step is a chain of small ops, each
 // run to completion on one thread before the next is dispatched, so a 2-core machine trains an RNN
