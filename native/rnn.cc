@@ -493,6 +493,19 @@ struct Args {
     if (napi_get_value_int32(env, v[i], &out) != napi_ok || out < 0) throw JsError(fn + ": " + what + " must be a non-negative integer");
     return out;
   }
+  double number(size_t i, const char* what) {
+    double out = 0;
+    if (napi_get_value_double(env, v[i], &out) != napi_ok) throw JsError(fn + ": " + what + " must be a number");
+    return out;
+  }
+  // The element count of a typed-array argument (0 for anything else; floats() then says what is wrong).
+  size_t length(size_t i) {
+    bool is = false;
+    size_t n = 0;
+    napi_is_typedarray(env, v[i], &is);
+    if (is) napi_get_typedarray_info(env, v[i], nullptr, &n, nullptr, nullptr, nullptr);
+    return n;
+  }
   // A Float32Array argument of exactly `n` elements.
   float* floats(size_t i, int64_t n, const char* what) {
     bool is = false;
@@ -508,11 +521,9 @@ struct Args {
   }
   // Like floats(), but an empty Float32Array means "not wanted" (null).
   float* optionalFloats(size_t i, int64_t n, const char* what) {
-    size_t length = 0;
     bool is = false;
     napi_is_typedarray(env, v[i], &is);
-    if (is) napi_get_typedarray_info(env, v[i], nullptr, &length, nullptr, nullptr, nullptr);
-    return is && length == 0 ? nullptr : floats(i, n, what);
+    return is && length(i) == 0 ? nullptr : floats(i, n, what);
   }
   Dims dims(size_t i) {
     Dims d{};
@@ -603,11 +614,8 @@ napi_value GruBackward(napi_env env, napi_callback_info info) {
 napi_value Dropout(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 5, "dropout");
-    size_t n = 0;
-    napi_get_typedarray_info(env, a.v[0], nullptr, &n, nullptr, nullptr, nullptr);
-    double p = 0, seed = 0;
-    napi_get_value_double(env, a.v[3], &p);
-    napi_get_value_double(env, a.v[4], &seed);
+    const size_t n = a.length(0);
+    const double p = a.number(3, "p"), seed = a.number(4, "seed");
     if (!(p >= 0 && p < 1)) throw JsError("dropout: p must be in [0, 1)");
     dropout(a.floats(0, n, "a"), a.floats(1, n, "out"), a.floats(2, n, "mask"), int64_t(n), float(p), uint64_t(seed));
     return undefinedValue(env);
@@ -618,8 +626,7 @@ napi_value Dropout(napi_env env, napi_callback_info info) {
 napi_value Multiply(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 3, "multiply");
-    size_t n = 0;
-    napi_get_typedarray_info(env, a.v[0], nullptr, &n, nullptr, nullptr, nullptr);
+    const size_t n = a.length(0);
     Vec(a.floats(2, n, "out"), n) = CVec(a.floats(0, n, "a"), n) * CVec(a.floats(1, n, "b"), n);
     return undefinedValue(env);
   });
@@ -629,13 +636,11 @@ napi_value Multiply(napi_env env, napi_callback_info info) {
 napi_value AdamStep(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 9, "adamStep");
-    size_t n = 0;
-    napi_get_typedarray_info(env, a.v[0], nullptr, &n, nullptr, nullptr, nullptr);
-    double h[4];
-    for (int k = 0; k < 4; k++) napi_get_value_double(env, a.v[4 + k], &h[k]);
+    const size_t n = a.length(0);
     const int t = a.integer(8, "t");
     if (t < 1) throw JsError("adamStep: t must be ≥ 1");
-    adamStep(a.floats(0, n, "w"), a.floats(1, n, "g"), a.floats(2, n, "m"), a.floats(3, n, "v"), int64_t(n), h[0], h[1], h[2], h[3], t);
+    adamStep(a.floats(0, n, "w"), a.floats(1, n, "g"), a.floats(2, n, "m"), a.floats(3, n, "v"), int64_t(n), a.number(4, "lr"), a.number(5, "beta1"),
+             a.number(6, "beta2"), a.number(7, "epsilon"), t);
     return undefinedValue(env);
   });
 }
