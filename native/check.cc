@@ -1,7 +1,7 @@
 // Memory-safety check of native/rnn.cc: every kernel on edge shapes (T = 1, B = 1, H = 1, odd sizes,
 // one or two directions, with and without dx) and 1–3 threads, built with AddressSanitizer by
 // test/rnn-cpu-kernel.test.ts (~30 s); add UBSan by hand (~2 min to build):
-//   g++ -O1 -fsanitize=address,undefined -march=native -std=c++17 -DGENRE_LAB_RNN_NO_NODE -I<eigen> -pthread native/check.cc
+//   g++ -O1 -fsanitize=address,undefined -march=x86-64-v4 (or this CPU's target in native/kernel-build.js) -std=c++17 -DGENRE_LAB_RNN_NO_NODE -I<eigen> -pthread native/check.cc
 #include "rnn.cc"
 #include <cstdio>
 int main() {

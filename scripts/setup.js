@@ -10,8 +10,9 @@
  *     `tensorflow-cpu` (GPU: `tensorflow`) pip wheel and build the binding from
  *     source with node-pre-gyp. The result is cached under
  *     ~/.cache/genre-lab/ (or $GENRE_LAB_CACHE) so later runs take seconds.
- *  2. The CPU recurrent kernel (native/rnn.cc), compiled with Eigen's headers from the same wheel;
- *     optional (without it the recurrent layers run on TF ops, slower).
+ *  2. The CPU recurrent kernel (native/rnn.cc), compiled with Eigen's headers from the same wheel
+ *     for an explicit CPU target (native/kernel-build.js); optional (without it the recurrent layers
+ *     run on TF ops, slower), a failed build is remembered and reported with its log's path.
  *  3. A project-local Python venv (.venv) with JupyterLab, nbclient and plotly
  *     (its JupyterLab renderer), with the tslab kernel registered inside it.
  *  4. A summary of what is set up and which backend is active.
@@ -205,34 +206,54 @@ function nodeApiIncludeDir() {
 
 /**
  * 2. The CPU recurrent kernel: native/rnn.cc compiled into native/build/genre_lab_rnn.node (a
- * Node-API addon, so one build serves every node version), with Eigen's headers from the TF wheel.
- * Optional: where it cannot be built, the fused recurrent layers run on TF ops (slower), and the
- * summary says why. Rebuilt when the source, the compiler or the CPU changes (-march=native);
- * cached under $GENRE_LAB_CACHE/rnn-kernel.
+ * Node-API addon, so one build serves every node version), with Eigen's headers from the TF wheel,
+ * for the best of native/kernel-build.js's explicit targets this CPU runs (why not -march=native:
+ * see there). native/build/genre_lab_rnn.json says which target, or why the build failed.
+ * Without it the fused recurrent layers run on TF ops (slower), and the summary says why.
+ * Builds are cached under $GENRE_LAB_CACHE/rnn-kernel/<key> (source, flags, compiler); so are
+ * failures: a failed key keeps its build.log and is not retried until that folder is deleted.
  */
 function ensureRnnKernel() {
+  const kb = require('../native/kernel-build.js');
   const src = path.join(ROOT, 'native', 'rnn.cc');
   const out = path.join(ROOT, 'native', 'build', 'genre_lab_rnn.node');
-  const stamp = `${out}.stamp`;
+  const info = path.join(ROOT, 'native', 'build', 'genre_lab_rnn.json');
   const cxx = process.env.CXX || 'g++';
-  const flags = ['-O3', '-march=native', '-ffp-contract=off', '-std=c++17', '-fPIC', '-shared', '-DNDEBUG', '-DNODE_GYP_MODULE_NAME=genre_lab_rnn', '-pthread'];
   const version = ok(cxx, ['--version']);
-  if (!version) return { ok: false, note: `not built: no C++ compiler (${cxx}); recurrent layers run on TF ops` };
-  const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m) || ['', os.arch()])[1];
-  const key = crypto.createHash('sha1').update(JSON.stringify([fs.readFileSync(src, 'utf8'), flags, version.stdout.split('\n')[0], cpu])).digest('hex').slice(0, 16);
+  if (!version) {
+    fs.rmSync(info, { force: true });
+    return { ok: false, note: `not built: no C++ compiler (${cxx}); recurrent layers run on TF ops` };
+  }
+  const features = kb.compilerFeatures(cxx, ['-march=native']) || kb.cpuinfoFeatures() || new Set();
+  const target = kb.pickTarget(features);
+  const flags = kb.compileArgs(target, { defines: ['NODE_GYP_MODULE_NAME=genre_lab_rnn'], extra: ['-shared'] });
+  const key = crypto.createHash('sha1').update(JSON.stringify([fs.readFileSync(src, 'utf8'), flags, version.stdout.split('\n')[0]])).digest('hex').slice(0, 16);
+  const keyDir = path.join(CACHE, 'rnn-kernel', key);
+  const cached = path.join(keyDir, 'genre_lab_rnn.node');
+  const logFile = path.join(keyDir, 'build.log');
+  const failedFile = path.join(keyDir, 'FAILED');
+  const record = (r) => { fs.mkdirSync(path.dirname(info), { recursive: true }); fs.writeFileSync(info, JSON.stringify({ key, target: target.name, needs: target.needs, ...r }, null, 2) + '\n'); };
   const probe = () => {
     const r = sh(process.execPath, ['-e', `const k = require(${JSON.stringify(out)}); console.log(k.setThreads(1))`]);
-    return r.status === 0 && r.stdout.trim() === '1';
+    return r.status === 0 && r.stdout.trim() === '1' ? '' : `the built addon does not load: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}`;
   };
-  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === key && probe()) return { ok: true, note: 'already built' };
-  if (CHECK) return { ok: false, note: 'not built (or out of date)' };
-  const cached = path.join(CACHE, 'rnn-kernel', key, 'genre_lab_rnn.node');
+  const failed = (error) => {
+    if (!CHECK) {
+      fs.rmSync(out, { force: true });
+      record({ ok: false, error, log: logFile });
+    }
+    return { ok: false, note: `not built for ${target.name}: ${error.slice(0, 160)} (full log: ${logFile}; delete ${keyDir} to retry); recurrent layers run on TF ops` };
+  };
+  const have = fs.existsSync(info) ? JSON.parse(fs.readFileSync(info, 'utf8')) : {};
+  if (have.ok && have.key === key && fs.existsSync(out) && !probe()) return { ok: true, note: `already built (${target.name})` };
+  if (fs.existsSync(failedFile)) return failed(fs.readFileSync(failedFile, 'utf8').trim());
+  if (CHECK) return { ok: false, note: `not built (or out of date) for ${target.name}` };
   fs.mkdirSync(path.dirname(out), { recursive: true });
   if (fs.existsSync(cached)) {
     fs.copyFileSync(cached, out);
-    if (probe()) {
-      fs.writeFileSync(stamp, key + '\n');
-      return { ok: true, note: `from cache (${path.dirname(cached)})` };
+    if (!probe()) {
+      record({ ok: true });
+      return { ok: true, note: `${target.name}, from cache (${keyDir})` };
     }
   }
   const napi = nodeApiIncludeDir();
@@ -240,7 +261,7 @@ function ensureRnnKernel() {
   let missing = '';
   const whl = ensureWheel(hasNvidiaGpu() ? 'tensorflow' : 'tensorflow-cpu', (why) => ((missing = why), null));
   if (!whl) return { ok: false, note: `not built: ${missing} (for Eigen's headers); recurrent layers run on TF ops` };
-  const eigen = path.join(CACHE, 'eigen', path.basename(whl, '.whl'));
+  const eigen = kb.eigenDir(CACHE, whl);
   if (!fs.existsSync(path.join(eigen, 'Eigen', 'Core'))) {
     const stage = `${eigen}.unpack`;
     fs.rmSync(stage, { recursive: true, force: true });
@@ -251,17 +272,22 @@ function ensureRnnKernel() {
     fs.renameSync(path.join(stage, 'tensorflow', 'include'), eigen);
     fs.rmSync(stage, { recursive: true, force: true });
   }
-  log('compiling the CPU recurrent kernel (native/rnn.cc, ~20 s)…');
+  log(`compiling the CPU recurrent kernel (native/rnn.cc for ${target.name}, ~30 s)…`);
   const t0 = Date.now();
-  const c = sh(cxx, [...flags, `-I${napi}`, `-I${eigen}`, src, '-o', out]);
-  if (c.status !== 0 || !probe()) {
-    fs.rmSync(out, { force: true });
-    return { ok: false, note: `not built: ${cxx} failed: ${(c.stderr || '').split('\n').filter((l) => /error/.test(l)).slice(0, 3).join(' | ') || 'the addon does not load'}; recurrent layers run on TF ops` };
+  const argv = [...flags, `-I${napi}`, `-I${eigen}`, src, '-o', out];
+  const c = sh(cxx, argv);
+  fs.mkdirSync(keyDir, { recursive: true });
+  fs.writeFileSync(logFile, `$ ${cxx} ${argv.join(' ')}\n${c.stdout || ''}${c.stderr || ''}${c.error ? String(c.error) : ''}\nexit status ${c.status}\n`);
+  const problem = c.status !== 0
+    ? `${cxx} failed: ${(c.stderr || '').split('\n').find((l) => /error/.test(l)) || `exit status ${c.status}`}`
+    : probe();
+  if (problem) {
+    fs.writeFileSync(failedFile, problem + '\n');
+    return failed(problem);
   }
-  fs.mkdirSync(path.dirname(cached), { recursive: true });
   fs.copyFileSync(out, cached);
-  fs.writeFileSync(stamp, key + '\n');
-  return { ok: true, note: `compiled in ${((Date.now() - t0) / 1000).toFixed(0)} s, cached in ${path.dirname(cached)}` };
+  record({ ok: true });
+  return { ok: true, note: `compiled for ${target.name} in ${((Date.now() - t0) / 1000).toFixed(0)} s, cached in ${keyDir}` };
 }
 
 function venvPython() { return path.join(VENV, 'bin', 'python'); }

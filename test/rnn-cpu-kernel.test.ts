@@ -2,7 +2,9 @@
  * lib/layers/cpuKernel.ts + native/rnn.cc, the CPU recurrent kernel, beyond what test/rnn.test.ts checks
  * for every kernel (PyTorch goldens, tfjs-layers, leaks): results independent of the thread count,
  * inter-layer dropout (mask statistics and a finite-difference gradient check through it), the
- * kernel choice, and bad input. Skipped where the kernel is not built or the backend is not native CPU.
+ * kernel choice, and bad input. Where a C++ compiler is present, a kernel that did not build or is
+ * not active fails these tests with the compiler's message; only a machine without a compiler (or
+ * on the GPU build, which runs the recurrent layers on TF ops) skips them, and says so.
  */
 import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -10,17 +12,25 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT } from '../lib/paths';
-import { tf, type TF } from '../lib/backend';
+import { ROOT, SETUP_CACHE } from '../lib/paths';
+import { backendInfo, tf, type TF } from '../lib/backend';
 import { gru, lstm, type FusedRecurrentArgs } from '../lib/layers/recurrent';
-import { cpuKernelStats, cpuKernelStatus, kernel, setCpuKernelDropoutSeed, setCpuKernelThreads, setFusedKernel } from '../lib/layers/cpuKernel';
+import { cpuKernelStats, cpuKernelStatus, kernel, kernelBuild, setCpuKernelDropoutSeed, setCpuKernelThreads, setFusedKernel } from '../lib/layers/cpuKernel';
 
 const status = cpuKernelStatus();
-const skip = !status.active && `CPU kernel not active: ${status.reason}`;
+const cxx = process.env.CXX || 'g++';
+const skip =
+  (spawnSync(cxx, ['--version']).status !== 0 && `no C++ compiler (${cxx}): the CPU kernel cannot be built on this machine`) ||
+  (backendInfo.kind === 'native-gpu' && 'GPU backend: the recurrent layers run on TF ops there, the CPU kernel is not built');
 after(() => {
-  if (!skip) setCpuKernelThreads(status.threads);
+  if (status.active) setCpuKernelThreads(status.threads);
   setCpuKernelDropoutSeed(null);
   setFusedKernel('auto');
+});
+
+test('the CPU kernel is built for this CPU and active (where a C++ compiler is present)', { skip }, () => {
+  assert.ok(status.active, `CPU kernel not active: ${status.reason}`);
+  assert.match(status.reason, /built for (x86-64(-v[234])?|armv8-a) on \d+ threads?/);
 });
 
 function maxDiff(a: TF.Tensor, b: TF.Tensor): number {
@@ -193,18 +203,15 @@ test('a model skips the gradient of its input batch, and a layer after another s
   assert.equal(s1.inputGradientsSkipped - s0.inputGradientsSkipped, 1);
 });
 
-/** Eigen's headers as setup unpacked them ($GENRE_LAB_CACHE/eigen/<wheel>/). */
-function eigenInclude(): string | undefined {
-  const root = path.join(process.env.GENRE_LAB_CACHE || path.join(os.homedir(), '.cache', 'genre-lab'), 'eigen');
-  if (!fs.existsSync(root)) return undefined;
-  return fs.readdirSync(root).map((d) => path.join(root, d)).find((d) => fs.existsSync(path.join(d, 'Eigen', 'Core')));
-}
-
-test('native/rnn.cc is clean under AddressSanitizer on edge shapes (native/check.cc)', { skip: (!eigenInclude() && "Eigen headers not unpacked by setup") || skip, timeout: 300_000 }, () => {
+test('native/rnn.cc is clean under AddressSanitizer on edge shapes (native/check.cc)', { skip, timeout: 300_000 }, () => {
+  const eigen = kernelBuild.findEigen(SETUP_CACHE);
+  assert.ok(eigen, `Eigen's headers are not unpacked under ${SETUP_CACHE}/eigen (node scripts/setup.js does it)`);
   const exe = path.join(os.tmpdir(), `genre-lab-rnn-check-${process.pid}`);
   // ASan only: with UBSan too (-fsanitize=address,undefined; clean when last run) the build takes ~2 min, not ~30 s.
-  const flags = ['-O1', '-fsanitize=address', '-march=native', '-std=c++17', '-DGENRE_LAB_RNN_NO_NODE', `-I${eigenInclude()}`, '-pthread'];
-  const build = spawnSync(process.env.CXX || 'g++', [...flags, path.join(ROOT, 'native', 'check.cc'), '-o', exe], { encoding: 'utf8' });
+  // The CPU flags of the target setup builds for this CPU (native/kernel-build.js).
+  const target = kernelBuild.pickTarget(kernelBuild.compilerFeatures(cxx, ['-march=native']) ?? new Set());
+  const flags = ['-O1', '-fsanitize=address', ...target.flags, '-std=c++17', '-DGENRE_LAB_RNN_NO_NODE', `-I${eigen}`, '-pthread'];
+  const build = spawnSync(cxx, [...flags, path.join(ROOT, 'native', 'check.cc'), '-o', exe], { encoding: 'utf8' });
   assert.equal(build.status, 0, `building native/check.cc failed:\n${build.stderr}`);
   try {
     const run = spawnSync(exe, [], { encoding: 'utf8' });

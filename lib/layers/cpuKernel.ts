@@ -37,27 +37,79 @@ export interface RnnAddon {
   setThreads(n: number): number;
 }
 
-/** Where scripts/setup.js puts the built addon. */
+/** Where scripts/setup.js puts the built addon, and what it says about the build (target or failure). */
 export const CPU_KERNEL_PATH = path.join(ROOT, 'native', 'build', 'genre_lab_rnn.node');
+export const CPU_KERNEL_INFO = path.join(ROOT, 'native', 'build', 'genre_lab_rnn.json');
+
+export interface KernelTarget {
+  name: string;
+  arch: string;
+  flags: string[];
+  /** CPU features the build needs, as /proc/cpuinfo spells them. */
+  needs: string[];
+}
+/** native/kernel-build.js: the build's targets and flags, stated once for setup, this loader and the tests. */
+export interface KernelBuild {
+  COMMON_FLAGS: string[];
+  TARGETS: KernelTarget[];
+  compilerFeatures(cxx: string, archFlags: string[]): Set<string> | null;
+  cpuinfoFeatures(): Set<string> | null;
+  pickTarget(features: Set<string>, arch?: string): KernelTarget;
+  target(name: string): KernelTarget;
+  missingFeatures(t: KernelTarget): string[];
+  eigenDir(cache: string, wheel: string): string;
+  findEigen(cache: string): string | undefined;
+  compileArgs(t: KernelTarget, opts?: { includes?: string[]; defines?: string[]; extra?: string[] }): string[];
+}
+export const kernelBuild = require(path.join(ROOT, 'native', 'kernel-build.js')) as KernelBuild;
+
+/** What setup wrote about the build: its target, or why it failed (`error`, `log`: the compiler's full output). */
+export interface KernelBuildInfo {
+  ok: boolean;
+  target: string;
+  key: string;
+  error?: string;
+  log?: string;
+}
+
+export function cpuKernelBuildInfo(): KernelBuildInfo | null {
+  try {
+    return JSON.parse(fs.readFileSync(CPU_KERNEL_INFO, 'utf8')) as KernelBuildInfo;
+  } catch {
+    return null;
+  }
+}
 
 let addon: RnnAddon | null | undefined;
 let loadProblem = '';
 let threads = 0;
+let builtFor = '';
 
 function load(): RnnAddon | null {
   if (addon !== undefined) return addon;
   addon = null;
-  if (!fs.existsSync(CPU_KERNEL_PATH)) loadProblem = `${path.relative(ROOT, CPU_KERNEL_PATH)} is not built (npm test / npm start build it)`;
+  const rel = path.relative(ROOT, CPU_KERNEL_PATH);
+  const info = cpuKernelBuildInfo();
+  if (info && !info.ok) loadProblem = `${rel} failed to build for ${info.target}: ${info.error} (full log: ${info.log})`;
+  else if (!fs.existsSync(CPU_KERNEL_PATH) || !info) loadProblem = `${rel} is not built (npm test / npm start build it)`;
   else {
+    // Checked before loading: a build for CPU features this machine lacks (a copied native/build/)
+    // would die on its first illegal instruction, taking the process with it.
+    const lacking = kernelBuild.missingFeatures(kernelBuild.target(info.target));
+    if (lacking.length) {
+      loadProblem = `${rel} was built for ${info.target}, and this CPU lacks ${lacking.join(', ')} (node scripts/setup.js rebuilds it for this CPU)`;
+      return addon;
+    }
     try {
       const a = require(CPU_KERNEL_PATH) as RnnAddon;
       const env = process.env.GENRE_LAB_RNN_THREADS ?? process.env.TF_NUM_INTRAOP_THREADS;
       const n = env ? Number(env) : os.availableParallelism();
       if (!Number.isInteger(n) || n < 1) throw new Error(`GENRE_LAB_RNN_THREADS / TF_NUM_INTRAOP_THREADS must be a positive integer, got '${env}'`);
       threads = a.setThreads(n);
+      builtFor = info.target;
       addon = a;
     } catch (e) {
-      loadProblem = `${path.relative(ROOT, CPU_KERNEL_PATH)} failed to load: ${(e as Error).message}`;
+      loadProblem = `${rel} failed to load: ${(e as Error).message}`;
     }
   }
   return addon;
@@ -85,7 +137,7 @@ export function cpuKernelStatus(): { active: boolean; threads: number; reason: s
   if (preference === 'tf') return { active: false, threads: 0, reason: 'TF-op kernels chosen (setFusedKernel / GENRE_LAB_FUSED_KERNEL=tf)' };
   if (backendInfo.kind !== 'native-cpu') return { active: false, threads: 0, reason: `backend is ${backendInfo.kind}, the CPU kernel serves native-cpu only` };
   if (!load()) return { active: false, threads: 0, reason: loadProblem };
-  return { active: true, threads, reason: `native/rnn.cc on ${threads} thread${threads === 1 ? '' : 's'}` };
+  return { active: true, threads, reason: `native/rnn.cc (built for ${builtFor}) on ${threads} thread${threads === 1 ? '' : 's'}` };
 }
 
 /** True when the fused layers should call the addon (see `setFusedKernel`). */

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
+import { ensureDebianPackage, which } from '../apt';
 
 /** Flags for a sandbox-less, network-silent headless run (root in containers needs --no-sandbox). */
 export const CHROMIUM_FLAGS = [
@@ -31,8 +32,8 @@ export function findChromium(): string | null {
   const env = process.env.GENRE_LAB_CHROMIUM;
   if (env) return fs.existsSync(env) ? env : null;
   for (const name of CANDIDATES) {
-    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
+    const bin = which(name);
+    if (bin) return bin;
   }
   return null;
 }
@@ -43,17 +44,7 @@ export function findChromium(): string | null {
  * with the reason it could not be had.
  */
 export function ensureChromium(): string {
-  const found = findChromium();
-  if (found) return found;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).status === 0;
-  if (!isRoot || !hasApt) throw new Error(`headless Chromium is not installed and cannot be installed here (${isRoot ? 'no apt-get' : 'not root'}): install the 'chromium' package or set GENRE_LAB_CHROMIUM`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const up = spawnSync('apt-get', ['update'], { encoding: 'utf8', env, timeout: 300_000 });
-  const inst = up.status === 0 ? spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { encoding: 'utf8', env, timeout: 900_000 }) : up;
-  const bin = findChromium();
-  if (!bin) throw new Error(`apt-get could not install chromium: ${(inst.stderr || inst.stdout || '').slice(-1500)}`);
-  return bin;
+  return ensureDebianPackage('chromium', findChromium, "install the 'chromium' package or set GENRE_LAB_CHROMIUM");
 }
 
 function run(args: string[], timeoutMs: number): { stdout: string; stderr: string; status: number | null } {
