@@ -8,11 +8,56 @@
  * `GENRE_LAB_BACKEND=gpu|native|wasm|cpu` forces one (an unavailable forced choice throws).
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
+import { logLine } from './log';
 
-// TensorFlow's C++ INFO lines (oneDNN, CPU features) drown notebook output; warnings stay.
-if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = '2';
+/**
+ * TensorFlow's C++ start-up lines are off unless GENRE_LAB_VERBOSE=1. TF_CPP_MIN_LOG_LEVEL=2 (set
+ * before the binding loads; a value the user set is kept) drops TF's INFO and WARNING logs. It does
+ * not reach what TF logs while its library is still loading, through absl before TF reads the
+ * variable: absl's "WARNING: All log messages before absl::InitializeLog()…" and "oneDNN custom
+ * operations are on…". `quietLoad` catches those.
+ */
+const VERBOSE = process.env.GENRE_LAB_VERBOSE === '1';
+if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = VERBOSE ? '0' : '2';
+
+/** The lines TF writes while loading that `quietLoad` drops; anything else it wrote is passed on. */
+const TF_STARTUP_NOISE = [/^WARNING: All log messages before absl::InitializeLog\(\)/, /^I\d{4} [\d:. ]+\d+ port\.cc:\d+\] oneDNN custom operations are on/];
+
+/**
+ * Runs `load` (a `require` of a native TF package) with file descriptor 2 pointed at a temporary
+ * file, since TF writes from C++, past `process.stderr`; then puts stderr back and passes on what TF
+ * wrote except TF_STARTUP_NOISE. Node has no dup2: closing fd 2 and opening a file takes the lowest
+ * free descriptor, 2, and /proc/self/fd reopens the original stderr (a terminal, pipe or file) the
+ * same way afterwards. Where that is not possible (not Linux, stderr a socket) it just loads.
+ */
+function quietLoad<T>(load: () => T): T {
+  if (VERBOSE || process.platform !== 'linux') return load();
+  let saved: number;
+  try {
+    fs.fstatSync(0); // 0 and 1 open, so the lowest free descriptor after closing 2 is 2
+    fs.fstatSync(1);
+    saved = fs.openSync('/proc/self/fd/2', 'a');
+  } catch {
+    return load();
+  }
+  const file = path.join(os.tmpdir(), `genre-lab-tf-start-${process.pid}.log`);
+  fs.closeSync(2);
+  const fd = fs.openSync(file, 'w');
+  try {
+    if (fd !== 2) throw new Error(`lib/backend.ts: the TF start-up log got descriptor ${fd}, not 2`);
+    return load();
+  } finally {
+    fs.closeSync(fd);
+    fs.openSync(`/proc/self/fd/${saved}`, 'a'); // lowest free descriptor: 2 again
+    fs.closeSync(saved);
+    const rest = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l && !TF_STARTUP_NOISE.some((re) => re.test(l)));
+    fs.rmSync(file, { force: true });
+    if (rest.length) process.stderr.write(rest.join('\n') + '\n');
+  }
+}
 
 export type BackendKind = 'native-gpu' | 'native-cpu' | 'wasm' | 'cpu';
 
@@ -69,7 +114,7 @@ function load(): { tf: Tf; info: BackendInfo } {
   if (want('gpu')) {
     const gpu = nvidiaGpuPresent();
     if (gpu && bindingBuilt('@tensorflow/tfjs-node-gpu')) {
-      const tf: Tf = require('@tensorflow/tfjs-node-gpu');
+      const tf: Tf = quietLoad(() => require('@tensorflow/tfjs-node-gpu'));
       return { tf, info: native(tf, 'native-gpu', '@tensorflow/tfjs-node-gpu', 'NVIDIA GPU present and tfjs-node-gpu built') };
     }
     skipped.push(gpu ? 'GPU present but tfjs-node-gpu binding not built (run npm start on this machine)' : 'no NVIDIA GPU');
@@ -77,7 +122,7 @@ function load(): { tf: Tf; info: BackendInfo } {
   if (want('native')) {
     if (bindingBuilt('@tensorflow/tfjs-node')) {
       try {
-        const tf: Tf = require('@tensorflow/tfjs-node');
+        const tf: Tf = quietLoad(() => require('@tensorflow/tfjs-node'));
         return { tf, info: native(tf, 'native-cpu', '@tensorflow/tfjs-node', skipped.concat('native CPU binding loads').join('; ')) };
       } catch (e) {
         skipped.push(`tfjs-node failed to load: ${(e as Error).message.split('\n')[0]}`);
@@ -118,7 +163,8 @@ export function describeBackend(info: BackendInfo = backendInfo): string {
   return `tfjs backend: ${info.backend} [${info.kind}] via ${info.package}${ver} — ${info.reason}`;
 }
 
+// A log line (stderr; stdout in a notebook, lib/log.ts), never mixed into a command's output.
 if (process.env.GENRE_LAB_QUIET_BACKEND !== '1') {
   const loud = backendInfo.kind === 'wasm' || backendInfo.kind === 'cpu';
-  (loud ? console.warn : console.log)(`[genre-lab] ${describeBackend()}${loud ? ' (SLOW: native TensorFlow is not set up)' : ''}`);
+  logLine(`[genre-lab] ${describeBackend()}${loud ? ' (SLOW: native TensorFlow is not set up)' : ''}`);
 }

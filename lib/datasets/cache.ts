@@ -17,6 +17,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readNpy, writeNpy, type Npy } from '../features/npy';
 import { DATA_DIR } from '../paths';
+import { progressLine } from '../log';
 import { Rng } from './rng';
 import type { Problem, Track } from './types';
 import { problemOf } from './validate';
@@ -123,6 +124,7 @@ function asArray(r: FeatureResult, track: Track): FeatureArray {
 
 function defaultProgress(label: string): (p: CacheProgress) => void {
   let last = 0;
+  const show = progressLine(); // stderr, or an updating display in a notebook (lib/log.ts)
   return (p) => {
     const now = Date.now();
     if (p.done !== p.total && now - last < 2000) return;
@@ -130,8 +132,8 @@ function defaultProgress(label: string): (p: CacheProgress) => void {
     const width = 24;
     const fill = Math.round((width * p.done) / Math.max(1, p.total));
     const eta = Number.isFinite(p.etaS) && p.done < p.total ? `, ~${Math.ceil(p.etaS)} s left` : '';
-    process.stderr.write(
-      `[cache ${label}] ${'#'.repeat(fill)}${'.'.repeat(width - fill)} ${p.done}/${p.total} (${p.hits} cached, ${p.computed} computed, ${p.failed} failed) ${p.elapsedS.toFixed(1)} s${eta}\n`,
+    show(
+      `[cache ${label}] ${'#'.repeat(fill)}${'.'.repeat(width - fill)} ${p.done}/${p.total} (${p.hits} cached, ${p.computed} computed, ${p.failed} failed) ${p.elapsedS.toFixed(1)} s${eta}`,
     );
   };
 }

@@ -16,6 +16,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DATA_DIR } from '../paths';
+import { progressLine } from '../log';
 import { Rng } from './rng';
 import { renderClip, type Style } from './synth';
 import { BORROWABLE, borrow, FMA_SUB_STYLES, FMA_TOP_STYLES, GTZAN_STYLES, type FmaSubStyle } from './styles';
@@ -372,11 +373,12 @@ export async function ensureGenerated(options: GenerateOptions = {}): Promise<{ 
 
 function consoleProgress(kind: 'gtzan' | 'fma'): NonNullable<GenerateOptions['onProgress']> {
   let last = 0;
+  const show = progressLine();
   return (done, total, what) => {
     const now = Date.now();
     if (done === total || now - last > 5000) {
       last = now;
-      console.log(`[genre-lab] generating the ${kind === 'gtzan' ? 'GTZAN' : 'FMA'}-shaped set (once): ${done}/${total} ${path.basename(what)}`);
+      show(`[genre-lab] generating the ${kind === 'gtzan' ? 'GTZAN' : 'FMA'}-shaped set (once): ${done}/${total} ${path.basename(what)}`);
     }
   };
 }

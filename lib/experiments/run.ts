@@ -27,6 +27,7 @@ import { writeNpy } from '../features/npy';
 import { cutTrack, extractFeatures, featureRows, layoutExample } from './features';
 import { getExperiment } from './registry';
 import type { ExperimentConfig, Profile, SplitKind, TrainSettings } from './types';
+import { logLine } from '../log';
 
 type Part = 'train' | 'val' | 'test';
 
@@ -49,7 +50,7 @@ export interface RunOptions {
    */
   stream?: boolean;
   onEpoch?: (log: EpochLog) => void | Promise<void>;
-  /** Progress lines (default console.log); false silences them. */
+  /** Progress lines (default lib/log.ts: stderr, stdout in a notebook); false silences them. */
   verbose?: boolean | ((line: string) => void);
 }
 
@@ -84,7 +85,7 @@ export interface PreparedData {
 }
 
 function say(v: RunOptions['verbose']): (line: string) => void {
-  return v === false ? () => {} : typeof v === 'function' ? v : (l: string) => console.log(l);
+  return v === false ? () => {} : typeof v === 'function' ? v : logLine;
 }
 
 async function loadTracks(cfg: ExperimentConfig, dataDir: string): Promise<{ tracks: Track[]; fma?: FmaDataset; classes: string[] }> {

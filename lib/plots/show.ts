@@ -24,11 +24,15 @@ type DisplayWriter = (data: DisplayData, update: boolean) => void;
 
 let libraryEmitted = false;
 
-/** The kernel's display hook, or null outside a tslab kernel (plain node, tests, the CLI). */
+/**
+ * The kernel's display hook, or null outside a tslab kernel (plain node, tests, the CLI): the one
+ * test of "are we in a notebook" (lib/log.ts asks it too). A kernel has loaded tslab's jupyter
+ * module; elsewhere it is not loaded, and not loading it keeps the CLI's start light.
+ */
 export function kernelWriter(): DisplayWriter | null {
   try {
-    const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: DisplayWriter | null };
-    return jupyter.lastWriteDisplayData ?? null;
+    const jupyter = require.cache[require.resolve('tslab/dist/jupyter')]?.exports as { lastWriteDisplayData?: DisplayWriter | null } | undefined;
+    return jupyter?.lastWriteDisplayData ?? null;
   } catch {
     return null;
   }

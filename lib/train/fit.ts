@@ -16,6 +16,7 @@ import { type LossFn, defaultLoss } from './losses';
 import { type OptimizerSpec, getLearningRate, makeOptimizer, setLearningRate, withGradientClipping } from './optimizers';
 import { withSeed } from './random';
 import { type SchedulerSpec, makeScheduler } from './schedulers';
+import { logLine } from '../log';
 
 export interface EarlyStoppingSpec {
   monitor: Monitor;
@@ -52,7 +53,7 @@ export interface FitOptions {
   seed?: number;
   /** Called after each epoch with its log (await-ed). */
   onEpoch?: (log: EpochLog) => void | Promise<void>;
-  /** Progress lines: true → console.log, a function → that, false → silent. Default true. */
+  /** Progress lines: true → lib/log.ts (stderr; stdout in a notebook), a function → that, false → silent. Default true. */
   verbose?: boolean | ((line: string) => void);
 }
 
@@ -88,7 +89,7 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
   const needsVal = (m?: string) => m !== undefined && m.startsWith('val');
   if (!opts.validation && (needsVal(opts.earlyStopping?.monitor) || needsVal(opts.scheduler?.monitor)))
     throw new Error('fit: early stopping or the scheduler watch a validation metric but no validation source was given');
-  const log = opts.verbose === false ? () => {} : typeof opts.verbose === 'function' ? opts.verbose : (l: string) => console.log(l);
+  const log = opts.verbose === false ? () => {} : typeof opts.verbose === 'function' ? opts.verbose : logLine;
 
   let optimizer = opts.optimizer instanceof tf.Optimizer ? opts.optimizer : makeOptimizer(opts.optimizer);
   if (opts.clipNorm) optimizer = withGradientClipping(optimizer, opts.clipNorm);
