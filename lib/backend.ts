@@ -31,7 +31,9 @@ const TF_STARTUP_NOISE = [/^WARNING: All log messages before absl::InitializeLog
  * file, since TF writes from C++, past `process.stderr`; then puts stderr back and passes on what TF
  * wrote except TF_STARTUP_NOISE. Node has no dup2: closing fd 2 and opening a file takes the lowest
  * free descriptor, 2, and /proc/self/fd reopens the original stderr (a terminal, pipe or file) the
- * same way afterwards. Where that is not possible (not Linux, stderr a socket) it just loads.
+ * same way afterwards. Where that is not possible it just loads, and TF's lines show: not Linux, or
+ * stderr a socket (what node's child_process gives a child for 'pipe'; a shell pipe, a terminal, a
+ * file and Jupyter's kernel pipes all work).
  */
 function quietLoad<T>(load: () => T): T {
   if (VERBOSE || process.platform !== 'linux') return load();

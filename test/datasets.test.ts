@@ -18,6 +18,7 @@ import { FMA_TRACKS_COLUMNS } from '../lib/datasets/generate';
 import { encodeMp3 } from '../lib/datasets/mp3encode';
 import { writeCsv } from '../lib/datasets/csv';
 import { makeGtzanFixture, tmpDir, wavBytes } from './fixtures/datasets/make';
+import { jsonFromCli } from './helpers/cli';
 
 const SHARED = path.resolve(ROOT, '..', 'shared', 'data');
 const TINY = { tracksPerGenre: 2, fmaTracksPerGenre: 2, durationS: 2 };
@@ -237,10 +238,10 @@ test('resolveDataset: $GENRE_LAB_GTZAN, then a real copy in data/, then the gene
 
 test('genre-lab data check: layout, counts, formats, unreadable files; exit 0 when usable, 1 when not', () => {
   const root = makeGtzanFixture(tmpDir('check'));
-  const run = (dir: string) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'genre-lab.js'), 'data', 'check', dir, '--json'], { encoding: 'utf8' });
+  const run = (dir: string) => jsonFromCli(['data', 'check', dir, '--json']);
   const r = run(root);
   assert.equal(r.status, 0, r.stderr);
-  const rep = JSON.parse(r.stdout);
+  const rep = r.json as any;
   assert.equal(rep.layout, 'gtzan-original');
   assert.equal(rep.readable, 12);
   assert.equal(rep.perGenre.metal, 0);
@@ -250,7 +251,7 @@ test('genre-lab data check: layout, counts, formats, unreadable files; exit 0 wh
   assert.deepEqual(rep.problems.map((p: { reason: string }) => p.reason).sort(), ['empty', 'missing-folder', 'not-audio', 'stray-file', 'truncated', 'unknown-folder']);
   const bad = run(tmpDir('check-empty'));
   assert.equal(bad.status, 1);
-  assert.equal(JSON.parse(bad.stdout).layout, 'unknown');
+  assert.equal((bad.json as { layout: string }).layout, 'unknown');
 });
 
 test('real GTZAN samples (../shared/data/gtzan-sample)', { skip: !fs.existsSync(path.join(SHARED, 'gtzan-sample')) && 'no ../shared/data/gtzan-sample here' }, async () => {

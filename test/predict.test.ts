@@ -19,6 +19,7 @@ import {
   predictFiles, predictionRows, readPredictSpec, readWindow, resolveModelDir, savedModels, trainingWindow, type Prediction, type PredictResult,
 } from '../lib/predict';
 import { runPredict } from '../lib/cli/predict';
+import { jsonFromCli } from './helpers/cli';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lab-predict-'));
 const SHARED = path.resolve(__dirname, '..', '..', 'shared', 'data');
@@ -270,6 +271,17 @@ test('--json: the documented schema, one entry per file in order', async () => {
     assert.ok(Array.isArray(x.warnings));
   }
   assert.deepEqual(doc.results[1], { file: missing, ok: false, reason: 'missing', error: 'gone.mp3: file not found' });
+});
+
+test('genre-lab predict <wav> --json | python3 json.load: the real command, stdout is the JSON alone, logs on stderr', () => {
+  const wav = heldOutTracks()[0].path;
+  const r = jsonFromCli(['predict', wav, '--model', modelDir, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const doc = r.json as { schema: string; results: { file: string; ok: boolean }[] };
+  assert.equal(doc.schema, 'genre-lab.predict/1');
+  assert.deepEqual(doc.results.map((x) => [x.file, x.ok]), [[wav, true]]);
+  assert.match(r.stderr, /\[genre-lab\] tfjs backend: /);
+  assert.doesNotMatch(r.stderr, /absl::InitializeLog|oneDNN custom operations/);
 });
 
 test('multi-label (seed 002 FMA) model: per-genre sigmoid probabilities over crops of its clips', async () => {

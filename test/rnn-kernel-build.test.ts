@@ -90,7 +90,7 @@ test('native/rnn.cc compiles for every x86-64 target, and -march=sapphirerapids 
 });
 
 const CROSS = 'aarch64-linux-gnu-g++';
-const crossSkip = skip || (!which(CROSS) && aptUnavailable() && `${CROSS} is not installed and cannot be installed here (${aptUnavailable()}): apt-get install g++-aarch64-linux-gnu`);
+const crossSkip = skip || (!which(CROSS) && aptUnavailable() ? `${CROSS} is not installed and cannot be installed here (${aptUnavailable()}): apt-get install g++-aarch64-linux-gnu` : false);
 
 test('native/rnn.cc cross-compiles for aarch64 (armv8-a, NEON) with g++-aarch64-linux-gnu', { skip: crossSkip, timeout: 1_200_000 }, async () => {
   assert.ok(eigen, `Eigen's headers are not unpacked under ${SETUP_CACHE}/eigen (node scripts/setup.js does it)`);

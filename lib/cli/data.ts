@@ -46,8 +46,8 @@ async function generateCmd(argv: string[]): Promise<number> {
     onProgress: (done, total, file) => {
       if (done === total || Date.now() - last > 1000) {
         last = Date.now();
-        process.stdout.write(`\r  ${done}/${total} ${path.relative(out, file)}`.padEnd(70));
-        if (done === total) process.stdout.write('\n');
+        process.stderr.write(`\r  ${done}/${total} ${path.relative(out, file)}`.padEnd(70));
+        if (done === total) process.stderr.write('\n');
       }
     },
   });

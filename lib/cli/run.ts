@@ -80,22 +80,24 @@ export const command: Command = {
     console.log(`genre-lab run: ${chosen.length} notebook(s), profile ${args.profile}${args.dataset ? `, dataset ${args.dataset}` : ''}`);
     const t0 = Date.now();
     const runs: NotebookRun[] = [];
-    const tty = process.stdout.isTTY;
+    // The report (one line per notebook) is this command's output, on stdout; the live cell counter
+    // is progress, on stderr where that is a terminal.
+    const tty = process.stderr.isTTY;
     let failed = 0;
     for (const [i, nb] of chosen.entries()) {
       const name = path.basename(nb, '.ipynb');
       const head = `[${i + 1}/${chosen.length}] ${name}`;
-      if (!tty) process.stdout.write(`${head} … `);
       const started = Date.now();
       const r = await runNotebookAsync(nb, {
         env,
         timeoutS: args.timeoutS,
         onCell: (c, n) => {
-          if (tty) process.stdout.write(`\r${head} … cell ${c + 1}/${n} (${((Date.now() - started) / 1000).toFixed(0)} s)   `);
+          if (tty) process.stderr.write(`\r${head} … cell ${c + 1}/${n} (${((Date.now() - started) / 1000).toFixed(0)} s)   `);
         },
       });
       runs.push(r);
-      if (tty) process.stdout.write(`\r${head} … `);
+      if (tty) process.stderr.write(`\r${' '.repeat(head.length + 30)}\r`);
+      process.stdout.write(`${head} … `);
       if (!r.ok) {
         failed++;
         console.log('FAILED' + ' '.repeat(20));
