@@ -242,7 +242,7 @@ function ensureRnnKernel() {
       fs.rmSync(out, { force: true });
       record({ ok: false, error, log: logFile });
     }
-    return { ok: false, note: `not built for ${target.name}: ${error.slice(0, 160)} (full log: ${logFile}; delete ${keyDir} to retry); recurrent layers run on TF ops` };
+    return { ok: false, note: `not built for ${target.name}, recurrent layers run on TF ops: ${error.slice(0, 160)}; full log ${logFile} (delete its folder to retry)` };
   };
   const have = fs.existsSync(info) ? JSON.parse(fs.readFileSync(info, 'utf8')) : {};
   if (have.ok && have.key === key && fs.existsSync(out) && !probe()) return { ok: true, note: `already built (${target.name})` };
