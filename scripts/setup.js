@@ -216,8 +216,10 @@ function nodeApiIncludeDir() {
 function ensureRnnKernel() {
   const kb = require('../native/kernel-build.js');
   const src = path.join(ROOT, 'native', 'rnn.cc');
-  const out = path.join(ROOT, 'native', 'build', 'genre_lab_rnn.node');
-  const info = path.join(ROOT, 'native', 'build', 'genre_lab_rnn.json');
+  // GENRE_LAB_KERNEL_DIR: another folder for the addon (test/rnn-kernel-build.test.ts), so a test never touches the real one
+  const buildDir = process.env.GENRE_LAB_KERNEL_DIR || path.join(ROOT, 'native', 'build');
+  const out = path.join(buildDir, 'genre_lab_rnn.node');
+  const info = path.join(buildDir, 'genre_lab_rnn.json');
   const cxx = process.env.CXX || 'g++';
   const version = ok(cxx, ['--version']);
   if (!version) {

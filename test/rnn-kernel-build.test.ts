@@ -3,11 +3,13 @@
  * only, with AVX-512 (AMD Zen 4) and with AVX512-FP16 (Intel Sapphire Rapids), and native/rnn.cc
  * compiled for every target, x86-64 here and aarch64 with Debian's cross compiler (installed with
  * apt-get when missing and we are root). Compile only (-fsyntax-only parses and instantiates all of
- * Eigen's arch-specific code). Skipped, saying so, only where there is no C++ compiler.
+ * Eigen's arch-specific code). And a failed build: remembered, one line, not retried on every start.
+ * Skipped, saying so, only where there is no C++ compiler.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT, SETUP_CACHE } from '../lib/paths';
@@ -100,5 +102,40 @@ test('native/rnn.cc cross-compiles for aarch64 (armv8-a, NEON) with g++-aarch64-
   for (const x of arm) {
     const err = await compile(compiler, kb.compileArgs(x));
     assert.equal(err, '', `native/rnn.cc for ${x.name} with ${CROSS}:\n${err.slice(0, 3000)}`);
+  }
+});
+
+test('a failed build is remembered under its cache key and reported in one line with the log path; setup does not retry it', { skip: skip || (process.platform === 'win32' && 'needs sh'), timeout: 300_000 }, () => {
+  const real = SETUP_CACHE;
+  assert.ok(fs.existsSync(path.join(real, 'wheels')) && eigen, `setup's cache (${real}) has no TF wheel / Eigen yet (node scripts/setup.js)`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lab-kernel-fail-'));
+  try {
+    // The real wheel and Eigen (no download), a fresh rnn-kernel cache, and a compiler that answers
+    // like g++ about the CPU but fails every compile, counting its attempts.
+    const cache = path.join(tmp, 'cache');
+    fs.mkdirSync(cache);
+    for (const d of ['wheels', 'eigen']) fs.symlinkSync(path.join(real, d), path.join(cache, d));
+    const fake = path.join(tmp, 'fakecxx');
+    const count = path.join(tmp, 'attempts');
+    fs.writeFileSync(fake, `#!/bin/sh\ncase "$*" in\n  --version) echo "fakecxx 1.0"; exit 0;;\n  *-dM*) exec ${cxx} "$@";;\nesac\necho x >> '${count}'\necho "native/rnn.cc:1:1: error: simulated failure" >&2\nexit 1\n`, { mode: 0o755 });
+    const setup = () => spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'setup.js'), '--quiet', '--no-venv'], {
+      encoding: 'utf8',
+      env: { ...process.env, CXX: fake, GENRE_LAB_CACHE: cache, GENRE_LAB_KERNEL_DIR: path.join(tmp, 'build') },
+    });
+    const lines = [setup(), setup()].map((r) => r.stdout.split('\n').filter((l) => /CPU recurrent kernel/.test(l)));
+    for (const l of lines) {
+      assert.equal(l.length, 1, 'one line');
+      assert.match(l[0], /not built for x86-64(-v\d)?|not built for armv8-a/);
+      assert.match(l[0], /simulated failure; full log .*build\.log \(delete its folder to retry\)/);
+    }
+    assert.equal(lines[1][0], lines[0][0], 'the same line on the next start');
+    assert.equal(fs.readFileSync(count, 'utf8').trim().split('\n').length, 1, 'compiled once, not again on the next start');
+    const log = lines[0][0].match(/full log (\S+build\.log)/)![1];
+    assert.match(fs.readFileSync(log, 'utf8'), /fakecxx .*native\/rnn\.cc[\s\S]*simulated failure/);
+    const info = JSON.parse(fs.readFileSync(path.join(tmp, 'build', 'genre_lab_rnn.json'), 'utf8'));
+    assert.equal(info.ok, false);
+    assert.equal(info.log, log);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
