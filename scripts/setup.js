@@ -227,7 +227,12 @@ function ensureRnnKernel() {
     return { ok: false, note: `not built: no C++ compiler (${cxx}); recurrent layers run on TF ops` };
   }
   const features = kb.compilerFeatures(cxx, ['-march=native']) || kb.cpuinfoFeatures() || new Set();
-  const target = kb.pickTarget(features);
+  let target;
+  try {
+    target = kb.pickTarget(features);
+  } catch (e) {
+    return { ok: false, note: `not built: ${e.message}; recurrent layers run on TF ops` };
+  }
   const flags = kb.compileArgs(target, { defines: ['NODE_GYP_MODULE_NAME=genre_lab_rnn'], extra: ['-shared'] });
   const key = crypto.createHash('sha1').update(JSON.stringify([fs.readFileSync(src, 'utf8'), flags, version.stdout.split('\n')[0]])).digest('hex').slice(0, 16);
   const keyDir = path.join(CACHE, 'rnn-kernel', key);
@@ -235,7 +240,8 @@ function ensureRnnKernel() {
   const logFile = path.join(keyDir, 'build.log');
   const failedFile = path.join(keyDir, 'FAILED');
   const record = (r) => { fs.mkdirSync(path.dirname(info), { recursive: true }); fs.writeFileSync(info, JSON.stringify({ key, target: target.name, needs: target.needs, ...r }, null, 2) + '\n'); };
-  const probe = () => {
+  /** Why the addon at `out` does not load ('' when it loads and answers). */
+  const loadProblem = () => {
     const r = sh(process.execPath, ['-e', `const k = require(${JSON.stringify(out)}); console.log(k.setThreads(1))`]);
     return r.status === 0 && r.stdout.trim() === '1' ? '' : `the built addon does not load: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}`;
   };
@@ -247,13 +253,13 @@ function ensureRnnKernel() {
     return { ok: false, note: `not built for ${target.name}, recurrent layers run on TF ops: ${error.slice(0, 160)}; full log ${logFile} (delete its folder to retry)` };
   };
   const have = fs.existsSync(info) ? JSON.parse(fs.readFileSync(info, 'utf8')) : {};
-  if (have.ok && have.key === key && fs.existsSync(out) && !probe()) return { ok: true, note: `already built (${target.name})` };
+  if (have.ok && have.key === key && fs.existsSync(out) && !loadProblem()) return { ok: true, note: `already built (${target.name})` };
   if (fs.existsSync(failedFile)) return failed(fs.readFileSync(failedFile, 'utf8').trim());
   if (CHECK) return { ok: false, note: `not built (or out of date) for ${target.name}` };
   fs.mkdirSync(path.dirname(out), { recursive: true });
   if (fs.existsSync(cached)) {
     fs.copyFileSync(cached, out);
-    if (!probe()) {
+    if (!loadProblem()) {
       record({ ok: true });
       return { ok: true, note: `${target.name}, from cache (${keyDir})` };
     }
@@ -282,7 +288,7 @@ function ensureRnnKernel() {
   fs.writeFileSync(logFile, `$ ${cxx} ${argv.join(' ')}\n${c.stdout || ''}${c.stderr || ''}${c.error ? String(c.error) : ''}\nexit status ${c.status}\n`);
   const problem = c.status !== 0
     ? `${cxx} failed: ${(c.stderr || '').split('\n').find((l) => /error/.test(l)) || `exit status ${c.status}`}`
-    : probe();
+    : loadProblem();
   if (problem) {
     fs.writeFileSync(failedFile, problem + '\n');
     return failed(problem);
