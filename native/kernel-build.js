@@ -20,8 +20,9 @@
  *    here, on any machine, by the test, instead of only the one CPU the developer has.
  *  - A build copied to another machine (shared home, container image) names the features it needs;
  *    lib/layers/cpuKernel.ts refuses it with a reason instead of dying on an illegal instruction.
- * `-ffp-contract=off`: no FMA contraction the source did not ask for, so results do not depend on
- * the target either.
+ * `-ffp-contract=off`: no FMA contraction the source did not ask for. (Eigen's GEMMs use FMA and
+ * packet widths of their target, so results differ in the last bits between targets, never between
+ * machines on the same target.)
  */
 const cp = require('child_process');
 const fs = require('fs');
