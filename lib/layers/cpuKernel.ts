@@ -95,12 +95,12 @@ function load(): RnnAddon | null {
   else {
     // Checked before loading: a build for CPU features this machine lacks (a copied native/build/)
     // would die on its first illegal instruction, taking the process with it.
-    const lacking = kernelBuild.missingFeatures(kernelBuild.target(info.target));
-    if (lacking.length) {
-      loadProblem = `${rel} was built for ${info.target}, and this CPU lacks ${lacking.join(', ')} (node scripts/setup.js rebuilds it for this CPU)`;
-      return addon;
-    }
     try {
+      const lacking = kernelBuild.missingFeatures(kernelBuild.target(info.target));
+      if (lacking.length) {
+        loadProblem = `${rel} was built for ${info.target}, and this CPU lacks ${lacking.join(', ')} (node scripts/setup.js rebuilds it for this CPU)`;
+        return addon;
+      }
       const a = require(CPU_KERNEL_PATH) as RnnAddon;
       const env = process.env.GENRE_LAB_RNN_THREADS ?? process.env.TF_NUM_INTRAOP_THREADS;
       const n = env ? Number(env) : os.availableParallelism();
