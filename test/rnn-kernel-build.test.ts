@@ -69,6 +69,9 @@ test('each CPU gets the best target it runs: AVX2 → x86-64-v3, AVX-512 with or
   }
   const here = kb.pickTarget(kb.compilerFeatures(cxx, ['-march=native'])!, 'x64');
   assert.deepEqual(kb.missingFeatures(here), [], `this CPU's target ${here.name} needs only what /proc/cpuinfo lists`);
+  // what the loader (lib/layers/cpuKernel.ts) checks before it loads a build: a feature this CPU lacks is named
+  if (kb.cpuinfoFeatures()) assert.deepEqual(kb.missingFeatures({ ...here, needs: [...here.needs, 'no_such_feature'] }), ['no_such_feature']);
+  assert.match(kb.missingFeatures(kb.target('armv8-a'))[0], /the arm64 architecture \(this machine is x64\)/);
   assert.equal(kb.pickTarget(new Set(), 'arm64').name, 'armv8-a');
   assert.throws(() => kb.pickTarget(new Set(), 'riscv64'), /no kernel target for the riscv64 architecture/);
 });
