@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { backendInfo, describeBackend, tf, type TF } from '../backend';
 import { ensureGenerated } from '../datasets/generate';
+import { datasetRoot } from '../datasets/index';
 import { loadGtzan } from '../datasets/gtzan';
 import { loadFma, multiLabelTarget, type FmaDataset, type FmaTrack } from '../datasets/fma';
 import type { Track } from '../datasets/types';
@@ -108,7 +109,7 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   const seed = opts.seed ?? cfg.seed;
   const log = say(opts.verbose);
   if (split === 'fault-filtered' && cfg.dataset !== 'gtzan') throw new Error(`${id}: the fault-filtered split exists for GTZAN only`);
-  const dataDir = path.resolve(opts.dataDir ?? (await ensureGenerated({ sets: [cfg.dataset] }))[cfg.dataset]);
+  const dataDir = opts.dataDir ? datasetRoot(cfg.dataset, opts.dataDir) : path.resolve((await ensureGenerated({ sets: [cfg.dataset] }))[cfg.dataset]);
 
   let { tracks, fma, classes } = await loadTracks(cfg, dataDir);
   if (settings.maxTracksPerClass) {
