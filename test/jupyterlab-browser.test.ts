@@ -22,6 +22,11 @@ import { exportHtml } from '../lib/notebook/export';
 import { renderMarkdownMath } from '../lib/notebook/math';
 import { ROOT } from '../lib/paths';
 
+/** What the page-side callbacks use of the browser's globals (tsconfig has no DOM lib). */
+interface PageGlobals {
+  document: { body: { innerText: string } };
+}
+
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const s = net.createServer();
@@ -109,7 +114,7 @@ test('JupyterLab in Chromium: lib/ and results/ in the file browser, Busy while 
     });
     // Not awaited in the page: the command's promise resolves only when every cell has run.
     await page.evaluate(() => {
-      void (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute('notebook:run-all-cells');
+      void (globalThis as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute('notebook:run-all-cells');
     });
     const prompts = () => page.$$eval('.jp-CodeCell .jp-InputPrompt', (els) => els.map((e) => (e.textContent ?? '').trim()));
     const outputs = () => page.$$eval('.jp-CodeCell', (els) => els.map((e) => e.querySelector('.jp-OutputArea')?.textContent ?? ''));
@@ -135,7 +140,7 @@ test('JupyterLab in Chromium: lib/ and results/ in the file browser, Busy while 
       return /\[3\]/.test(p[2]) && /TypeScript \| Idle/.test(s);
     }, 120_000);
     assert.match((await outputs())[2], /after training/);
-    const text = await page.evaluate(() => document.body.innerText);
+    const text = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.innerText);
     assert.doesNotMatch(text, /Jupyter news/i, 'no news prompt');
 
     // 3. The exported page: rendered formulas, nothing fetched from outside.
@@ -153,7 +158,7 @@ test('JupyterLab in Chromium: lib/ and results/ in the file browser, Busy while 
     const math = await offline.$$eval('math', (els) => els.map((e) => { const r = e.getBoundingClientRect(); return { w: r.width, h: r.height, block: e.getAttribute('display') === 'block' }; }));
     assert.equal(math.length, x.formulas);
     assert.ok(math.every((m) => m.w > 0 && m.h > 0), 'every formula has a size');
-    const shown = await offline.evaluate(() => document.body.innerText);
+    const shown = await offline.evaluate(() => (globalThis as unknown as PageGlobals).document.body.innerText);
     assert.doesNotMatch(shown, /\\frac|\\partial|\$\$/, 'no TeX source on the page');
     assert.deepEqual(external, [], 'no request left the page');
   } finally {

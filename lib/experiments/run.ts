@@ -82,6 +82,8 @@ export interface PreparedData {
   skipped: { track: string; reason: string }[];
   /** Where the validation numbers come from: 'val' or, as the lecture does, 'test'. */
   validationFrom: 'val' | 'test';
+  /** Test-side tracks none of whose examples the model trains on: files to try `predict` on. */
+  unseenTracks: Track[];
 }
 
 function say(v: RunOptions['verbose']): (line: string) => void {
@@ -185,7 +187,9 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   };
   const random = mulberry32(seed + 1);
   const counts = { tracks: tracks.length - skipped.length, examples: { train: sets.train.length, val: pick('val').length, test: sets.test.length } };
-  const base = { config: cfg, profile, split, seed, dataDir, classNames: classes, counts, skipped, validationFrom } as const;
+  const trained = new Set(sets.train.map((e) => e.track));
+  const unseenTracks = [...new Set(sets.test.map((e) => e.track))].filter((t) => !trained.has(t)).map((t) => tracks[t]);
+  const base = { config: cfg, profile, split, seed, dataDir, classNames: classes, counts, skipped, validationFrom, unseenTracks } as const;
 
   if (opts.stream) {
     if (cfg.frames === null || multi) throw new Error(`${id}: streaming from the cache supports fixed-shape single-label experiments`);
