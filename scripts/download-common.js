@@ -86,27 +86,101 @@ async function download(url, dest, { timeoutMs = 15000 } = {}) {
   return dest;
 }
 
-/** Hex digest of a file (streamed). */
-function fileHash(file, algo) {
+/** Hex digests of a file in one streamed pass: `{ md5: …, sha256: … }` for `algos`. */
+function fileHashes(file, algos) {
   return new Promise((resolve, reject) => {
-    const h = crypto.createHash(algo);
-    fs.createReadStream(file).on('data', (d) => h.update(d)).on('error', reject).on('end', () => resolve(h.digest('hex')));
+    const hs = algos.map((a) => crypto.createHash(a));
+    fs.createReadStream(file)
+      .on('data', (d) => hs.forEach((h) => h.update(d)))
+      .on('error', reject)
+      .on('end', () => resolve(Object.fromEntries(algos.map((a, i) => [a, hs[i].digest('hex')]))));
   });
 }
 
-/** Throws (and renames the file to *.bad) when the published checksum does not match. */
-async function verify(file, algo, expected) {
-  if (!expected) {
+/** Hex digest of a file (streamed). */
+async function fileHash(file, algo) {
+  return (await fileHashes(file, [algo]))[algo];
+}
+
+/** `{ sha256: 'ab…', md5: 'cd…' }` → 'sha256 ab…, md5 cd…' */
+const describeChecksums = (sums) => Object.entries(sums).map(([a, h]) => `${a} ${h}`).join(', ');
+
+class ChecksumError extends Error {}
+
+/**
+ * Throws ChecksumError (and renames the file to *.bad) unless every digest in `sums`
+ * (`{ algo: hex }`) matches. `verify(file, algo, hex)` is the one-digest form.
+ */
+async function verify(file, sumsOrAlgo, expected) {
+  const sums = typeof sumsOrAlgo === 'string' ? (expected ? { [sumsOrAlgo]: expected } : {}) : sumsOrAlgo;
+  const algos = Object.keys(sums);
+  if (!algos.length) {
     console.log(`${path.basename(file)}: no published checksum to verify`);
     return;
   }
-  process.stderr.write(`  verifying ${path.basename(file)} (${algo})…\n`);
-  const got = await fileHash(file, algo);
-  if (got !== expected) {
+  process.stderr.write(`  verifying ${path.basename(file)} (${algos.join(' + ')})…\n`);
+  const got = await fileHashes(file, algos);
+  const bad = algos.filter((a) => got[a] !== sums[a].toLowerCase());
+  if (bad.length) {
     fs.renameSync(file, `${file}.bad`);
-    throw new Error(`${path.basename(file)}: ${algo} ${got} does not match the published ${expected}; moved to ${path.basename(file)}.bad, run again to re-download`);
+    throw new ChecksumError(
+      `${path.basename(file)}: ${bad.map((a) => `${a} ${got[a]} does not match the published ${sums[a]}`).join('; ')}; moved to ${path.basename(file)}.bad`,
+    );
   }
-  console.log(`${path.basename(file)}: ${algo} ok`);
+  console.log(`${path.basename(file)}: ${describeChecksums(sums)} ok`);
+}
+
+/** Thrown when no mirror delivered a file with the published checksum; carries each mirror's reason. */
+class MirrorsFailedError extends Error {
+  constructor(file, failures) {
+    super(`no mirror delivered ${file}:\n${failures.map((f) => `  ${f.url}: ${f.reason}`).join('\n')}`);
+    this.failures = failures;
+  }
+}
+
+/**
+ * Mirror list from an environment variable (URLs separated by spaces, commas or newlines), else
+ * `defaults`. Lets tests (and users behind a proxy or with a local copy) point the scripts elsewhere.
+ */
+function mirrorsFromEnv(name, defaults, env = process.env) {
+  const v = env[name];
+  if (!v || !v.trim()) return defaults;
+  return v.split(/[\s,]+/).filter(Boolean);
+}
+
+/**
+ * Downloads `dest` from the first of `mirrors` that answers with the right bytes: every mirror is
+ * a copy of the same file, so the same checksums (`sums`, `{ algo: hex }`) are checked whichever
+ * answered. A mirror that fails (unreachable, HTTP error, stalls, wrong checksum) is named with its
+ * reason and the next one is tried; a partial download (`dest.part`) resumes on the next run,
+ * from whichever mirror answers then. Throws MirrorsFailedError when every mirror failed.
+ */
+async function downloadFromMirrors(mirrors, dest, sums, { timeoutMs = 15000 } = {}) {
+  const name = path.basename(dest);
+  console.error(`${name}: ${mirrors.length} mirror${mirrors.length === 1 ? '' : 's'}, tried in order:`);
+  mirrors.forEach((u, i) => console.error(`  ${i + 1}. ${u}`));
+  console.error(`${name}: expected ${Object.keys(sums).length ? describeChecksums(sums) : '(no published checksum)'}`);
+  if (fs.existsSync(dest)) {
+    console.log(`${name}: already downloaded`);
+    await verify(dest, sums); // a bad copy is moved aside; the next run downloads again
+    return dest;
+  }
+  const failures = [];
+  for (const url of mirrors) {
+    console.error(`${name}: trying ${url}`);
+    try {
+      await download(url, dest, { timeoutMs });
+      await verify(dest, sums);
+      console.log(`${name}: from ${url}`);
+      return dest;
+    } catch (e) {
+      const reason = e instanceof OfflineError ? `unreachable (${e.message.replace(`${url}: `, '')})` : e.message.replace(`${url}: `, '');
+      console.error(`${name}: ${url} failed: ${reason}`);
+      failures.push({ url, reason });
+      if (e instanceof ChecksumError) fs.rmSync(`${dest}.part`, { force: true });
+    }
+  }
+  throw new MirrorsFailedError(name, failures);
 }
 
 /** Unpacks .tar.gz (tar) or .zip (unzip, else Python's zipfile) into `dir`. */
@@ -123,7 +197,7 @@ function unpack(archive, dir) {
   if (r.error || r.status !== 0) throw new Error(`cannot unpack ${archive}: ${r.error ? r.error.message : `exit ${r.status}`}`);
 }
 
-/** Minimal `--name value` / `--flag` parser. */
+/** Minimal `--name value` / `--flag` / repeatable `--name v1 --name v2` ('list') parser. */
 function parseArgs(argv, known) {
   const out = {};
   for (let i = 0; i < argv.length; i++) {
@@ -132,7 +206,10 @@ function parseArgs(argv, known) {
     const name = a.slice(2);
     if (!(name in known)) throw new Error(`unknown option ${a} (known: ${Object.keys(known).map((k) => `--${k}`).join(', ')})`);
     if (known[name] === 'flag') out[name] = true;
-    else {
+    else if (known[name] === 'list') {
+      if (argv[i + 1] === undefined) throw new Error(`${a} needs a value`);
+      (out[name] = out[name] || []).push(argv[++i]);
+    } else {
       if (argv[i + 1] === undefined) throw new Error(`${a} needs a value`);
       out[name] = argv[++i];
     }
@@ -147,10 +224,12 @@ function runMain(main, manualHelp) {
     (e) => {
       if (e instanceof OfflineError) {
         console.error(`cannot reach the download server: ${e.message}\n\n${manualHelp}`);
+      } else if (e instanceof MirrorsFailedError) {
+        console.error(`${e.message}\n\n${manualHelp}`);
       } else console.error(`error: ${e.message}`);
       process.exit(1);
     },
   );
 }
 
-module.exports = { download, verify, unpack, parseArgs, runMain, fileHash, OfflineError };
+module.exports = { download, downloadFromMirrors, mirrorsFromEnv, verify, unpack, parseArgs, runMain, fileHash, fileHashes, OfflineError, MirrorsFailedError };

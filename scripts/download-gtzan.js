@@ -1,27 +1,42 @@
 #!/usr/bin/env node
 /*
- * `npm run data:gtzan [-- --out DIR] [-- --url URL]`: downloads the GTZAN genre collection
- * (Tzanetakis & Cook 2002; genres.tar.gz, 1.2 GB, from the Marsyas host the seeds use), verifies
- * the SHA-256 torchaudio publishes for it, unpacks it into data/gtzan/genres/<genre>/ and converts
- * the archive's Sun .au files to 16-bit WAV (same samples; the seeds and lib/audio read WAV).
- * Resumes an interrupted download; offline it stops at once and says where to put the files.
+ * `npm run data:gtzan [-- --out DIR] [-- --mirror URL ...] [-- --sha256 HEX --md5 HEX]`: downloads
+ * the GTZAN genre collection (Tzanetakis & Cook 2002; genres.tar.gz, 1.2 GB) from the first mirror
+ * that answers, verifies the archive's published checksums whichever mirror it came from, unpacks
+ * it into data/gtzan/genres/<genre>/ and converts the archive's Sun .au files to 16-bit WAV (same
+ * samples; the seeds and lib/audio read WAV). Resumes an interrupted download (from any mirror);
+ * when every mirror fails it names each one's reason and prints the by-hand routes (Kaggle).
+ * GENRE_LAB_GTZAN_MIRRORS (URLs separated by spaces or commas) replaces the mirror list.
  */
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { download, verify, unpack, parseArgs, runMain } = require('./download-common');
+const { downloadFromMirrors, mirrorsFromEnv, unpack, parseArgs, runMain } = require('./download-common');
 
 const ROOT = path.resolve(__dirname, '..');
-const URL_DEFAULT = 'http://opihi.cs.uvic.ca/sound/genres.tar.gz';
-// torchaudio/datasets/gtzan.py `_CHECKSUMS` for this URL.
-const SHA256 = '24347e0223d2ba798e0a558c4c172d9d4a19c00bb7963fe055d183dadb4ef2c6';
+/**
+ * The same genres.tar.gz, in the order tried. The Marsyas host the seeds (and torchaudio, mirdata)
+ * use has not answered since 2022 (mirdata #549, torchaudio #2763); the Hugging Face dataset
+ * marsyas/gtzan serves the archive unchanged.
+ */
+const MIRRORS = [
+  'http://opihi.cs.uvic.ca/sound/genres.tar.gz',
+  'https://huggingface.co/datasets/marsyas/gtzan/resolve/main/data/genres.tar.gz',
+];
+// genres.tar.gz: SHA-256 from torchaudio/datasets/gtzan.py `_CHECKSUMS`, MD5 from mirdata's
+// gtzan_genre REMOTES (and torchaudio before 0.13): both are checked.
+const CHECKSUMS = {
+  sha256: '24347e0223d2ba798e0a558c4c172d9d4a19c00bb7963fe055d183dadb4ef2c6',
+  md5: '5b3d6dddb579ab49814ab86dba69e7c7',
+};
 
 const MANUAL = [
   'Put GTZAN in place by hand instead, in either layout:',
-  `  ${path.join(ROOT, 'data', 'gtzan', 'genres')}/<genre>/<genre>.000NN.wav   (the original genres.tar.gz; .au files`,
-  '      are converted by re-running this script after copying genres.tar.gz into data/gtzan/)',
-  `  ${path.join(ROOT, 'data', 'gtzan', 'Data')}/genres_original/<genre>/…      (the Kaggle download,`,
-  '      kaggle.com/datasets/andradaolteanu/gtzan-dataset-music-genre-classification, unzipped)',
+  `  ${path.join(ROOT, 'data', 'gtzan', 'genres')}/<genre>/<genre>.000NN.wav   (the original genres.tar.gz: copy it`,
+  '      into data/gtzan/ and re-run this script, which checks it, unpacks it and converts the .au files)',
+  `  ${path.join(ROOT, 'data', 'gtzan', 'Data')}/genres_original/<genre>/<genre>.000NN.wav   (Kaggle's re-upload,`,
+  '      kaggle.com/datasets/andradaolteanu/gtzan-dataset-music-genre-classification, unzipped into data/gtzan/;',
+  '      its jazz.00054.wav is damaged: `data check` reports it, training skips it)',
   'or point GENRE_LAB_GTZAN at the folder. Check it with: npx genre-lab data check data/gtzan',
 ].join('\n');
 
@@ -72,18 +87,24 @@ function convertAuTree(dir) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2), { out: 'value', url: 'value', help: 'flag' });
+  const args = parseArgs(process.argv.slice(2), { out: 'value', mirror: 'list', url: 'list', sha256: 'value', md5: 'value', help: 'flag' });
   if (args.help) {
-    console.log('Usage: npm run data:gtzan [-- --out DIR] [-- --url URL]\n\n' + MANUAL);
+    console.log(
+      'Usage: npm run data:gtzan [-- --out DIR] [-- --mirror URL ...] [-- --sha256 HEX] [-- --md5 HEX]\n\n' +
+        `Mirrors (GENRE_LAB_GTZAN_MIRRORS or --mirror replaces them):\n${MIRRORS.map((u) => `  ${u}`).join('\n')}\n` +
+        `Checksums: sha256 ${CHECKSUMS.sha256}, md5 ${CHECKSUMS.md5}\n\n${MANUAL}`,
+    );
     return;
   }
   const out = path.resolve(args.out || path.join(ROOT, 'data', 'gtzan'));
-  const url = args.url || URL_DEFAULT;
+  const given = [...(args.mirror || []), ...(args.url || [])];
+  const mirrors = given.length ? given : mirrorsFromEnv('GENRE_LAB_GTZAN_MIRRORS', MIRRORS);
+  // --sha256 / --md5 replace the published sums (a re-packed archive of your own); either alone checks only that one.
+  const sums = args.sha256 || args.md5 ? { ...(args.sha256 && { sha256: args.sha256 }), ...(args.md5 && { md5: args.md5 }) } : CHECKSUMS;
   const genres = path.join(out, 'genres');
-  const archive = path.join(out, path.basename(new URL(url).pathname) || 'genres.tar.gz');
+  const archive = path.join(out, 'genres.tar.gz');
   if (!fs.existsSync(genres)) {
-    await download(url, archive);
-    await verify(archive, 'sha256', url === URL_DEFAULT ? SHA256 : null);
+    await downloadFromMirrors(mirrors, archive, sums);
     unpack(archive, out);
   }
   const n = convertAuTree(genres);
@@ -93,4 +114,4 @@ async function main() {
 }
 
 if (require.main === module) runMain(main, MANUAL);
-module.exports = { auToWav, convertAuTree };
+module.exports = { auToWav, convertAuTree, MIRRORS, CHECKSUMS };

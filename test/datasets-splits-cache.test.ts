@@ -162,6 +162,40 @@ test('feature cache: an interrupted run resumes without recomputing finished tra
   assert.equal(r2.entries.length, good.length);
 });
 
+test('feature cache: a .npy damaged after it was written (header intact, data cut) is recomputed, said in one stderr line', async () => {
+  const { ds, calls, opts } = cacheSetup();
+  const good = ds.tracks.filter((t) => !t.id.startsWith('country.0000'));
+  const r1 = await cacheFeatures(good, opts);
+  const hurt = r1.entries[2];
+  const bytes = fs.readFileSync(hurt.file);
+  fs.writeFileSync(hurt.file, bytes.subarray(0, 128)); // the 128-byte header alone: "0 bytes of data"
+  assert.throws(() => readCached(hurt), /truncated \(0 bytes of data, shape \[4,2\] needs 32\)/);
+  const grown = r1.entries[3].file;
+  fs.writeFileSync(grown, Buffer.concat([fs.readFileSync(grown), Buffer.alloc(8)])); // a copied-over tail
+  const lines: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stderr.write;
+  calls.length = 0;
+  let r2: Awaited<ReturnType<typeof cacheFeatures>>;
+  try {
+    r2 = await cacheFeatures(good, opts);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.deepEqual(calls, [hurt.track.id, r1.entries[3].track.id], 'only the damaged entries are recomputed');
+  assert.deepEqual([r2.hits, r2.computed, r2.repaired], [good.length - 2, 2, 2]);
+  const said = lines.join('').split('\n').filter(Boolean);
+  assert.equal(said.length, 2, said.join('\n'));
+  assert.match(said[0], new RegExp(`^\\[cache gtzan\\] ${path.basename(hurt.file).replace(/\./g, '\\.')} is damaged \\(truncated \\(0 bytes of data, shape \\[4,2\\] needs 32\\)\\): recomputing it$`));
+  assert.match(said[1], /is damaged \(8 bytes more than shape \[4,2\] needs\): recomputing it/);
+  assert.deepEqual(fs.readFileSync(hurt.file), bytes, 'the recomputed entry is the original one');
+  assert.deepEqual(readCached(r2.entries[2]).shape, [4, 2]);
+  // A third run trusts them again.
+  calls.length = 0;
+  const r3 = await cacheFeatures(good, opts);
+  assert.deepEqual([r3.hits, r3.repaired, calls.length], [good.length, 0, 0]);
+});
+
 test('cachedBatches streams fixed-size batches, rows as examples, shuffled per epoch and reproducibly', async () => {
   const { ds, opts } = cacheSetup();
   const { entries } = await cacheFeatures(ds.tracks, opts);

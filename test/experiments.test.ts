@@ -5,8 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import type { TF } from '../lib/backend';
 import { tf } from '../lib/backend';
-import { EXPERIMENTS, featureRows, getExperiment, layoutExample, runExperiment } from '../lib/experiments';
+import { EXPERIMENTS, featureRows, getExperiment, layoutExample, prepareData, runExperiment } from '../lib/experiments';
 import { generateGtzan } from '../lib/datasets/generate';
+import { datasetRoot } from '../lib/datasets/index';
 import { loadModel, withSeed } from '../lib/train';
 import { readNpy } from '../lib/features/npy';
 import { command as trainCommand } from '../lib/cli/train';
@@ -89,8 +90,16 @@ test('runExperiment: generated data → features → fit → metrics.json, histo
     assert.deepEqual(b.history.epochs.map((e) => [e.loss, e.valLoss]), a.history.epochs.map((e) => [e.loss, e.valLoss]));
     assert.equal(b.metrics.accuracy, a.metrics.accuracy);
 
-    // the same run streamed from the cached .npy files: same examples, same validation/test sets
-    const c = await runExperiment('seed004-cnn-code', { profile: 'smoke', dataDir: path.join(tmp, 'gtzan'), outDir: path.join(tmp, 'c'), cacheDir: path.join(tmp, 'cache'), verbose: false, stream: true });
+    // the same run streamed from the cached .npy files: same examples, same validation/test sets;
+    // dataDir is the folder `data generate --out` wrote (holding gtzan/): the experiment's dataset is picked
+    assert.equal(datasetRoot('gtzan', tmp), path.join(tmp, 'gtzan'));
+    assert.equal(datasetRoot('gtzan', path.join(tmp, 'gtzan')), path.join(tmp, 'gtzan'));
+    assert.throws(() => datasetRoot('fma', tmp), /no FMA \(fma_metadata\/tracks\.csv\) in .* nor in .*fma/);
+    // Files to predict on: the test side, none of them in training (a track split: 10 test tracks).
+    const prepared = await prepareData('seed004-cnn-code', { profile: 'smoke', dataDir: tmp, cacheDir: path.join(tmp, 'cache'), verbose: false });
+    assert.equal(prepared.unseenTracks.length, prepared.counts.examples.test);
+    assert.equal(new Set(prepared.unseenTracks.map((t) => t.id)).size, 10);
+    const c = await runExperiment('seed004-cnn-code', { profile: 'smoke', dataDir: tmp, outDir: path.join(tmp, 'c'), cacheDir: path.join(tmp, 'cache'), verbose: false, stream: true });
     assert.deepEqual(c.metrics.counts, a.metrics.counts);
     assert.equal(c.history.epochs.length, 3);
     assert.ok(c.history.epochs.every((e) => Number.isFinite(e.loss) && e.valLoss !== undefined));

@@ -15,7 +15,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readNpy, writeNpy, type Npy } from '../features/npy';
+import { checkNpy, readNpy, writeNpy, type Npy } from '../features/npy';
 import { DATA_DIR } from '../paths';
 import { progressLine } from '../log';
 import { Rng } from './rng';
@@ -79,6 +79,8 @@ export interface CacheResult<T extends Track = Track> {
   computed: number;
   /** Stale .npy/.err files removed (their audio changed). */
   removed: number;
+  /** Damaged .npy files (size disagrees with their header) recomputed. */
+  repaired: number;
 }
 
 /** JSON with sorted keys, so {a, b} and {b, a} hash the same. */
@@ -161,7 +163,7 @@ export async function cacheFeatures<T extends Track>(tracks: T[], opts: CacheOpt
   const progress = opts.onProgress === false ? undefined : opts.onProgress ?? defaultProgress(label);
   const t0 = Date.now();
   let computeMs = 0;
-  const res: CacheResult<T> = { dir, entries: [], problems: [], hits: 0, computed: 0, removed: 0 };
+  const res: CacheResult<T> = { dir, entries: [], problems: [], hits: 0, computed: 0, removed: 0, repaired: 0 };
   let failed = 0;
   for (let i = 0; i < tracks.length; i++) {
     const track = tracks[i];
@@ -185,12 +187,16 @@ export async function cacheFeatures<T extends Track>(tracks: T[], opts: CacheOpt
     }
     if (fs.existsSync(npy)) {
       try {
-        res.entries.push({ track, file: npy, shape: npyShape(npy) });
+        // The header's shape and the file's size must agree: a cache file damaged after it was
+        // written (truncated by a full disk, a half-copied cache) is recomputed, not read.
+        res.entries.push({ track, file: npy, shape: checkNpy(npy).shape });
         res.hits++;
         report();
         continue;
-      } catch {
-        fs.rmSync(npy, { force: true }); // unreadable cache file (disk full, killed writer): recompute
+      } catch (e) {
+        process.stderr.write(`[cache ${label}] ${path.basename(npy)} is damaged (${(e as Error).message.replace(/^readNpy [^:]*: /, '')}): recomputing it\n`);
+        fs.rmSync(npy, { force: true });
+        res.repaired++;
       }
     }
     if (fs.existsSync(err) && !opts.retryBad) {
@@ -228,22 +234,6 @@ export async function cacheFeatures<T extends Track>(tracks: T[], opts: CacheOpt
       done, total: tracks.length, hits: res.hits, computed: res.computed, failed, elapsedS: (Date.now() - t0) / 1000,
       etaS: res.computed + failed > 0 ? ((tracks.length - done) * perCompute) / 1000 : NaN,
     });
-  }
-}
-
-/** Shape from a .npy header without reading the data. */
-function npyShape(file: string): number[] {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const head = Buffer.alloc(256);
-    const n = fs.readSync(fd, head, 0, 256, 0);
-    const txt = head.toString('latin1', 0, n);
-    if (!txt.startsWith('\x93NUMPY')) throw new Error(`${file}: not a .npy file`);
-    const m = /'shape':\s*\(([^)]*)\)/.exec(txt);
-    if (!m) throw new Error(`${file}: no shape in .npy header`);
-    return m[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

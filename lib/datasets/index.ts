@@ -44,6 +44,19 @@ function looksLike(kind: DatasetKind, dir: string): boolean {
 }
 
 /**
+ * The dataset root inside a folder a user names (`genre-lab train --data DIR`): DIR itself when it
+ * holds the dataset, else the dataset's folder in it (`DIR/gtzan`, `DIR/fma`: what
+ * `genre-lab data generate --out DIR` and `npm run data:*` write). Throws naming what was looked for.
+ */
+export function datasetRoot(kind: DatasetKind, dir: string): string {
+  const root = path.resolve(dir);
+  if (!fs.existsSync(root)) throw new Error(`${dir} does not exist`);
+  for (const c of [root, ...dataCandidates(kind, root)]) if (looksLike(kind, c)) return c;
+  const what = kind === 'gtzan' ? 'GTZAN (genres/<genre>/… or Data/genres_original/<genre>/…)' : 'FMA (fma_metadata/tracks.csv)';
+  throw new Error(`no ${what} in ${dir} nor in ${path.join(dir, kind)}`);
+}
+
+/**
  * Which copy of a dataset to use: `$GENRE_LAB_GTZAN` / `$GENRE_LAB_FMA` when set (it must hold
  * the dataset, else this throws naming the variable), else a real copy under data/ (data/gtzan,
  * data/genres, data/Data/genres_original, data/fma, data/fma_metadata …), else the generated set

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { backendInfo, describeBackend, tf, type TF } from '../backend';
 import { ensureGenerated } from '../datasets/generate';
+import { datasetRoot } from '../datasets/index';
 import { loadGtzan } from '../datasets/gtzan';
 import { loadFma, multiLabelTarget, type FmaDataset, type FmaTrack } from '../datasets/fma';
 import type { Track } from '../datasets/types';
@@ -82,6 +83,8 @@ export interface PreparedData {
   skipped: { track: string; reason: string }[];
   /** Where the validation numbers come from: 'val' or, as the lecture does, 'test'. */
   validationFrom: 'val' | 'test';
+  /** Test-side tracks none of whose examples the model trains on: files to try `predict` on. */
+  unseenTracks: Track[];
 }
 
 function say(v: RunOptions['verbose']): (line: string) => void {
@@ -109,7 +112,7 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   const seed = opts.seed ?? cfg.seed;
   const log = say(opts.verbose);
   if (split === 'fault-filtered' && cfg.dataset !== 'gtzan') throw new Error(`${id}: the fault-filtered split exists for GTZAN only`);
-  const dataDir = path.resolve(opts.dataDir ?? (await ensureGenerated({ sets: [cfg.dataset] }))[cfg.dataset]);
+  const dataDir = opts.dataDir ? datasetRoot(cfg.dataset, opts.dataDir) : path.resolve((await ensureGenerated({ sets: [cfg.dataset] }))[cfg.dataset]);
 
   let { tracks, fma, classes } = await loadTracks(cfg, dataDir);
   if (settings.maxTracksPerClass) {
@@ -185,7 +188,9 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   };
   const random = mulberry32(seed + 1);
   const counts = { tracks: tracks.length - skipped.length, examples: { train: sets.train.length, val: pick('val').length, test: sets.test.length } };
-  const base = { config: cfg, profile, split, seed, dataDir, classNames: classes, counts, skipped, validationFrom } as const;
+  const trained = new Set(sets.train.map((e) => e.track));
+  const unseenTracks = [...new Set(sets.test.map((e) => e.track))].filter((t) => !trained.has(t)).map((t) => tracks[t]);
+  const base = { config: cfg, profile, split, seed, dataDir, classNames: classes, counts, skipped, validationFrom, unseenTracks } as const;
 
   if (opts.stream) {
     if (cfg.frames === null || multi) throw new Error(`${id}: streaming from the cache supports fixed-shape single-label experiments`);

@@ -43,9 +43,20 @@ export interface Npy {
   dtype: string;
 }
 
-/** Reads a .npy file (any of the dtypes listed above; Fortran order is transposed to C order). */
-export function readNpy(file: string): Npy {
-  const buf = fs.readFileSync(file);
+const ITEM_SIZE: Record<string, number> = { '<f4': 4, '<f8': 8, '<i2': 2, '<i4': 4, '<i8': 8, '|u1': 1, '|b1': 1 };
+
+interface NpyHeader {
+  descr: string;
+  fortran: boolean;
+  shape: number[];
+  /** Byte offset of the data. */
+  off: number;
+  /** Bytes the data must have: prod(shape) × item size. */
+  dataBytes: number;
+}
+
+/** Parses the header at the start of `buf` (throws naming the file when it is not a supported .npy). */
+function parseHeader(buf: Buffer, file: string): NpyHeader {
   if (buf.length < 10 || buf.toString('latin1', 0, 6) !== MAGIC) throw new Error(`readNpy ${path.basename(file)}: not a .npy file (bad magic)`);
   const major = buf[6];
   const hlen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
@@ -54,10 +65,42 @@ export function readNpy(file: string): Npy {
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*True/.test(header);
   const shapeTxt = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (!descr || shapeTxt === undefined) throw new Error(`readNpy ${path.basename(file)}: cannot parse header ${header.trim()}`);
+  if (!descr || shapeTxt === undefined || start + hlen > buf.length) throw new Error(`readNpy ${path.basename(file)}: cannot parse header ${header.trim()}`);
   const shape = shapeTxt.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const item = ITEM_SIZE[descr];
+  if (!item) throw new Error(`readNpy ${path.basename(file)}: unsupported dtype ${descr}`);
+  return { descr, fortran, shape, off: start + hlen, dataBytes: shape.reduce((a, b) => a * b, 1) * item };
+}
+
+const truncated = (file: string, have: number, h: NpyHeader) =>
+  new Error(`readNpy ${path.basename(file)}: truncated (${have} bytes of data, shape [${h.shape}] needs ${h.dataBytes})`);
+
+/**
+ * Checks a .npy without reading its data: the header parses and the file holds exactly the bytes
+ * its shape and dtype need (a truncated or overlong file throws). Returns shape and dtype.
+ */
+export function checkNpy(file: string): { shape: number[]; dtype: string } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, 4096));
+    fs.readSync(fd, head, 0, head.length, 0);
+    const h = parseHeader(head, file);
+    const have = size - h.off;
+    if (have < h.dataBytes) throw truncated(file, have, h);
+    if (have > h.dataBytes) throw new Error(`readNpy ${path.basename(file)}: ${have - h.dataBytes} bytes more than shape [${h.shape}] needs`);
+    return { shape: h.shape, dtype: h.descr };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads a .npy file (any of the dtypes listed above; Fortran order is transposed to C order). */
+export function readNpy(file: string): Npy {
+  const buf = fs.readFileSync(file);
+  const h = parseHeader(buf, file);
+  const { descr, fortran, shape, off } = h;
   const n = shape.reduce((a, b) => a * b, 1);
-  const off = start + hlen;
   const body = buf.subarray(off);
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const readers: Record<string, [number, (i: number) => number]> = {
@@ -70,8 +113,7 @@ export function readNpy(file: string): Npy {
     '|b1': [1, (i) => dv.getUint8(i)],
   };
   const r = readers[descr];
-  if (!r) throw new Error(`readNpy ${path.basename(file)}: unsupported dtype ${descr}`);
-  if (body.length < n * r[0]) throw new Error(`readNpy ${path.basename(file)}: truncated (${body.length} bytes of data, shape [${shape}] needs ${n * r[0]})`);
+  if (body.length < h.dataBytes) throw truncated(file, body.length, h);
   let data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = r[1](i);
   if (fortran && shape.length > 1) {

@@ -3,12 +3,14 @@
  * `show()` gives every figure a text/html output and inlines plotly.js in the first one, so the
  * page holds the library exactly once. nbconvert's template also links require.js and MathJax
  * from a CDN; offline those links only stall the page, so they are removed (notebooks do not use
- * require.js; LaTeX in markdown then shows as source).
+ * require.js), and the LaTeX of markdown cells is rendered to MathML here instead (math.ts, KaTeX):
+ * the page shows formulas offline, with no script and no network request.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { VENV_PYTHON } from '../paths';
+import { renderMarkdownMath } from './math';
 
 export interface ExportResult {
   html: string;
@@ -17,6 +19,8 @@ export interface ExportResult {
   plotlyCopies: number;
   /** CDN `<script src>` tags removed from nbconvert's template. */
   removedCdnScripts: string[];
+  /** Formulas of markdown cells rendered to MathML. */
+  formulas: number;
 }
 
 /** Exports `ipynb` (already executed) to `outHtml`. Throws with nbconvert's message on failure. */
@@ -37,7 +41,9 @@ export function exportHtml(ipynb: string, outHtml: string): ExportResult {
     removed.push(url);
     return `<!-- removed for offline use: ${url.replace(/--/g, '-')} -->`;
   });
+  const math = renderMarkdownMath(html);
+  html = math.html;
   fs.writeFileSync(outHtml, html);
   const plotlyCopies = (html.match(/inlined from plotly\.js-dist \*\//g) ?? []).length;
-  return { html: outHtml, bytes: Buffer.byteLength(html), plotlyCopies, removedCdnScripts: removed };
+  return { html: outHtml, bytes: Buffer.byteLength(html), plotlyCopies, removedCdnScripts: removed, formulas: math.formulas };
 }
