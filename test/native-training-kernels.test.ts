@@ -10,6 +10,7 @@ import { BatchNormalization, batchNormalization } from '../lib/layers/batchNorm'
 import { installNativeKernels } from '../lib/layers/nativeKernels';
 import { nativeOpsAvailable } from '../lib/layers/tfRaw';
 import { lectureCnn } from '../lib/models/lecture';
+import { FusedAdam } from '../lib/train/fusedAdam';
 
 const native = backendInfo.kind === 'native-cpu' || backendInfo.kind === 'native-gpu';
 
@@ -30,6 +31,7 @@ function pair(momentum = 0.9, epsilon = 1e-5): [TF.layers.Layer, BatchNormalizat
 test('the fused paths are active on the native backend', () => {
   assert.equal(nativeOpsAvailable(), native);
   assert.equal(installNativeKernels(), native && process.env.GENRE_LAB_TFJS_KERNELS !== '1');
+  assert.equal(FusedAdam.usesTensorFlow(), native, 'FusedAdam steps through ResourceApplyAdam on the native backend');
 });
 
 test('fused BatchNormalization trains like tfjs-layers: outputs, gradients of x/γ/β, moving statistics', () => {
