@@ -1,12 +1,14 @@
 /**
- * The native training fast paths against tfjs' own: lib/layers/batchNorm.ts (FusedBatchNormV3 /
+ * The training fast paths against tfjs' own: lib/layers/batchNorm.ts (FusedBatchNormV3 /
  * FusedBatchNormGradV3) against tfjs-layers' BatchNormalization, and lib/layers/nativeKernels.ts' Step
- * against tfjs-node's. Both must be active on the native backend (a silent fallback fails here).
+ * against tfjs-node's, lib/layers/layerNorm.ts against tfjs-layers' LayerNormalization. The native ones
+ * must be active on the native backend (a silent fallback fails here).
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { tf, backendInfo, type TF } from '../lib/backend';
 import { BatchNormalization, batchNormalization } from '../lib/layers/batchNorm';
+import { LayerNormalization, layerNormalization } from '../lib/layers/layerNorm';
 import { installNativeKernels } from '../lib/layers/nativeKernels';
 import { nativeOpsAvailable } from '../lib/layers/tfRaw';
 import { lectureCnn } from '../lib/models/lecture';
@@ -104,4 +106,31 @@ test('Step (the ReLU derivative) matches tfjs: zeros, negatives, NaN, and ReLU g
   assert.deepEqual(Array.from(tf.step(x, 0.5).dataSync()), [0.5, 0.5, 0.5, 1, 1, NaN, 0.5, 1]);
   const g = tf.grad((v: TF.Tensor) => tf.sum(tf.relu(v)))(tf.tensor([-1, 0, 2, 5]));
   assert.deepEqual(Array.from(g.dataSync()), [0, 0, 1, 1]);
+});
+
+test('LayerNormalization without tiling matches tfjs-layers: outputs and gradients of x/γ/β, far fewer kernels', async () => {
+  const a = tf.layers.layerNormalization({ epsilon: 1e-6 });
+  const b = layerNormalization({ epsilon: 1e-6 });
+  for (const l of [a, b]) l.apply(tf.input({ shape: [9, 6] }));
+  const w = [tf.randomNormal([6], 1, 0.5, 'float32', 1), tf.randomNormal([6], 0, 1, 'float32', 2)];
+  a.setWeights(w);
+  b.setWeights(w);
+  const x = tf.randomNormal([5, 9, 6], 0.5, 3, 'float32', 3);
+  const up = tf.randomNormal([5, 9, 6], 0, 1, 'float32', 4);
+  const run = (l: TF.layers.Layer) => {
+    const f = (xx: TF.Tensor) => tf.sum(tf.mul(l.call(xx, {}) as TF.Tensor, up)) as TF.Scalar;
+    const { grads } = tf.variableGrads(() => f(x), l.trainableWeights.map((v) => (v as unknown as { val: TF.Variable }).val));
+    return { y: l.call(x, {}) as TF.Tensor, dx: tf.grad(f)(x), grads: Object.values(grads) };
+  };
+  const [ra, rb] = [run(a), run(b)];
+  assert.ok(maxDiff(ra.y, rb.y) < 1e-5, `outputs differ by ${maxDiff(ra.y, rb.y)}`);
+  assert.ok(maxDiff(ra.dx, rb.dx) < 1e-4, `dx differs by ${maxDiff(ra.dx, rb.dx)}`);
+  ra.grads.forEach((g, i) => assert.ok(maxDiff(g, rb.grads[i]) < 1e-4, `gradient ${i} differs by ${maxDiff(g, rb.grads[i])}`));
+  // no Tile (whose gradient is a Slice + Add per tile, batch × time of them)
+  const kernels = async (l: TF.layers.Layer) => (await tf.profile(() => tf.grad((v: TF.Tensor) => tf.sum(l.call(v, {}) as TF.Tensor))(x))).kernels.map((k) => k.name);
+  assert.ok((await kernels(a)).includes('Tile'), 'tfjs-layers tiles');
+  assert.ok(!(await kernels(b)).includes('Tile'), 'ours does not tile');
+  const m = tf.sequential({ layers: [layerNormalization({ inputShape: [4] })] });
+  const back = await tf.models.modelFromJSON({ modelTopology: m.toJSON(null, false) } as never);
+  assert.ok(back.layers[0] instanceof LayerNormalization);
 });
