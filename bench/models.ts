@@ -46,10 +46,10 @@ type Case = { kind: 'model'; c: ModelCase } | { kind: 'rnn'; name: string; about
 export const MODEL_CASES: ModelCase[] = [
   { name: 'lecture-mlp', about: 'lecture MLP 130×13 → 512 → 256 → 64 → 10, batch 32 (Keras)', experiment: 'lecture-mlp', reference: 'keras', model: 'lecture-mlp', shape: [130, 13], classes: 10, output: 'softmax', batch: 32, batchesPerEpoch: 100, epochs: 4, warmupEpochs: 1 },
   { name: 'lecture-cnn', about: 'lecture CNN 3 × conv32 + pool + BN, 130×13×1, batch 32 (Keras)', experiment: 'lecture-cnn', reference: 'keras', model: 'lecture-cnn', shape: [130, 13, 1], classes: 10, output: 'softmax', batch: 32, batchesPerEpoch: 40, epochs: 4, warmupEpochs: 1 },
-  { name: 'seed001-cnn', about: 'seed 001 CNN 3 × conv + BN + pool, 13×259×1, batch 32 (PyTorch)', experiment: 'seed001-cnn', reference: 'torch', model: 'seed001-cnn', shape: [13, 259, 1], classes: 8, output: 'logits', batch: 32, batchesPerEpoch: 20, epochs: 4, warmupEpochs: 1 },
+  { name: 'seed001-cnn', about: 'seed 001 CNN 3 × conv + BN + pool, 13×259×1, batch 32 (PyTorch)', experiment: 'seed001-cnn', reference: 'torch', model: 'seed001-cnn', shape: [13, 259, 1], classes: 8, output: 'logits', batch: 32, batchesPerEpoch: 8, epochs: 3, warmupEpochs: 1 },
   // Batch 32, not the full profile's 128: one batch of 128 whole tracks takes minutes on 2 shared cores (--full runs 128).
   { name: 'seed004-cnn', about: 'seed 004 CNN 4 × conv + pool, 128×1293×1 mel, batch 32 (PyTorch)', experiment: 'seed004-cnn', reference: 'torch', model: 'seed004-cnn', shape: [128, 1293, 1], classes: 10, output: 'logits', batch: 32, batchesPerEpoch: 1, epochs: 2, warmupEpochs: 1 },
-  { name: 'transformer', about: 'seed 002 Transformer 4 × MHA(8)+FFN, 256×128 crops, 163 labels, batch 32 (PyTorch)', experiment: 'seed002-transformer', reference: 'torch', model: 'seed002-transformer', shape: [256, 128], classes: 163, output: 'sigmoid', batch: 32, batchesPerEpoch: 4, epochs: 3, warmupEpochs: 1 },
+  { name: 'transformer', about: 'seed 002 Transformer 4 × MHA(8)+FFN, 256×128 crops, 163 labels, batch 32 (PyTorch)', experiment: 'seed002-transformer', reference: 'torch', model: 'seed002-transformer', shape: [256, 128], classes: 163, output: 'sigmoid', batch: 32, batchesPerEpoch: 4, epochs: 2, warmupEpochs: 1 },
 ];
 
 function arg(name: string): string | undefined {
