@@ -13,7 +13,7 @@ import * as path from 'path';
 import { ensurePythonPackages, runPythonJson } from './pyref';
 import type { TF } from '../lib/backend';
 
-interface Case {
+export interface Case {
   name: string;
   kind: 'lecture' | 'audiolstm' | 'bigru';
   /** What the case reproduces, printed with the results. */
@@ -35,7 +35,7 @@ interface Case {
   warmup: number;
 }
 
-const CASES: Case[] = [
+export const CASES: Case[] = [
   // Issue 6: the course lecture's model, LSTM(64) → LSTM(64) → Dense(10), 130 MFCC frames × 13, batch 32.
   { name: 'lecture', kind: 'lecture', about: 'lecture LSTM(64)→LSTM(64)→Dense(10), 130×13, batch 32', features: 13, units: 64, layers: 2, classes: 10, steps: 130, batch: 32, batches: 40, warmup: 10 },
   // Seed 000 AudioLSTM: nn.LSTM(80, 256, num_layers=3, dropout=0.2) → Dropout(0.2) → Linear(256, 10); ~130 frames, batch 50.
@@ -55,8 +55,6 @@ const rounds = Number(arg('rounds') ?? 3);
 const threads = arg('threads');
 const impl = (arg('impl') ?? 'auto') as 'auto' | 'fused' | 'generic';
 const wanted = (arg('cases') ?? CASES.map((c) => c.name).join(',')).split(',');
-const unknown = wanted.filter((w) => !CASES.some((c) => c.name === w));
-if (unknown.length) throw new Error(`bench/rnn.ts: unknown case(s) ${unknown.join(', ')}; have ${CASES.map((c) => c.name).join(', ')}`);
 // TensorFlow reads its thread count once, when it starts: set it before lib/backend loads tfjs.
 if (threads) process.env.TF_NUM_INTRAOP_THREADS = threads;
 
@@ -93,13 +91,13 @@ function buildModel(c: Case): TF.LayersModel {
   return model;
 }
 
-interface Result {
+export interface Result {
   samplesPerSec: number;
   msPerBatch: number;
   params: number;
 }
 
-async function ours(c: Case): Promise<Result> {
+export async function ours(c: Case): Promise<Result> {
   const model = buildModel(c);
   const x = tf.randomNormal([c.batch, c.steps, c.features]);
   const y =
@@ -116,12 +114,14 @@ async function ours(c: Case): Promise<Result> {
   return { samplesPerSec: (c.batch * c.batches) / dt, msPerBatch: (1000 * dt) / c.batches, params };
 }
 
-function torch(c: Case): Result & { torch: string; threads: number } {
+export function torch(c: Case): Result & { torch: string; threads: number; peakRssMB: number } {
   const env: NodeJS.ProcessEnv = threads ? { OMP_NUM_THREADS: threads, MKL_NUM_THREADS: threads } : {};
   return runPythonJson(path.join(__dirname, 'rnn_torch.py'), [JSON.stringify(c), String(c.batches), String(c.warmup)], env);
 }
 
 async function main(): Promise<void> {
+  const unknown = wanted.filter((w) => !CASES.some((c) => c.name === w));
+  if (unknown.length) throw new Error(`bench/rnn.ts: unknown case(s) ${unknown.join(', ')}; have ${CASES.map((c) => c.name).join(', ')}`);
   ensurePythonPackages(['torch'], ['torch']);
   if (process.env.GENRE_LAB_QUIET_BACKEND === '1') console.log(describeBackend());
   console.log(`threads: ${threads ? `${threads} (TF intra-op, our kernel and torch)` : 'library defaults'}; implementation: ${impl}; rounds: ${rounds}`);
@@ -155,7 +155,9 @@ async function main(): Promise<void> {
   console.log(`min ratio ours/reference: ${Math.min(...rows.map((r) => r.ratio)).toFixed(2)}`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+// bench/models.ts imports the cases and `ours` to run them one process per case.
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

@@ -5,6 +5,7 @@ The shapes must match bench/rnn.ts exactly (the TS side passes them in as JSON s
 one source of truth). Usage: rnn_torch.py '<case json>' [batches] [warm-up batches]
 """
 import json
+import resource
 import sys
 import time
 
@@ -87,7 +88,8 @@ def main():
     dt = time.perf_counter() - t0
     params = sum(p.numel() for p in model.parameters())
     print(json.dumps({"case": c["name"], "samplesPerSec": b * batches / dt, "msPerBatch": 1000 * dt / batches,
-                      "params": params, "threads": torch.get_num_threads(), "torch": torch.__version__}))
+                      "params": params, "threads": torch.get_num_threads(), "torch": torch.__version__,
+                      "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
 
 
 if __name__ == "__main__":

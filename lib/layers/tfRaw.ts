@@ -36,6 +36,7 @@ interface Binding {
   TF_ATTR_FLOAT: number;
   TF_ATTR_BOOL: number;
   TF_ATTR_TYPE: number;
+  TF_ATTR_STRING: number;
 }
 
 interface NodeBackend {
@@ -84,6 +85,9 @@ export class RawOps {
   }
   bool(name: string, value: boolean): OpAttr {
     return { name, type: this.b.TF_ATTR_BOOL, value };
+  }
+  str(name: string, value: string): OpAttr {
+    return { name, type: this.b.TF_ATTR_STRING, value };
   }
   type(name: string, dtype: 'float32' | 'int32'): OpAttr {
     return { name, type: this.b.TF_ATTR_TYPE, value: dtype === 'float32' ? this.b.TF_FLOAT : this.b.TF_INT32 };

@@ -7,6 +7,7 @@
  * seeds holds the same numbers.
  */
 import { tf, type TF } from '../backend';
+import { batchNormalization } from '../layers/batchNorm';
 
 export interface MfccCnnConfig {
   /** [nMfcc, frames, 1]; default 13 MFCCs of a 6 s segment (30 s / 5 segments, hop 512 → 259 frames). */
@@ -29,7 +30,7 @@ export function mfccCnn(cfg: MfccCnnConfig = {}): TF.LayersModel {
   const layers: TF.layers.Layer[] = [];
   channels.forEach((filters, i) => {
     layers.push(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', ...(i === 0 ? { inputShape } : {}) }));
-    layers.push(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
+    layers.push(batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
     layers.push(tf.layers.reLU());
     layers.push(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
   });

@@ -10,6 +10,7 @@
  * Inputs are MFCC segments [frames=130, nMfcc=13] (22050 Hz, 3 s segments, hop 512).
  */
 import { tf, type TF } from '../backend';
+import { batchNormalization } from '../layers/batchNorm';
 import { lstm } from '../layers/recurrent';
 
 /**
@@ -82,7 +83,7 @@ export function lectureCnn(cfg: LectureCnnConfig = {}): TF.LayersModel {
   blocks.forEach(([kernel, pool], i) => {
     layers.push(tf.layers.conv2d({ filters, kernelSize: kernel, activation: 'relu', ...(i === 0 ? { inputShape } : {}) }));
     layers.push(tf.layers.maxPooling2d({ poolSize: pool, strides: 2, padding: 'same' }));
-    layers.push(tf.layers.batchNormalization({ momentum: batchNormMomentum }));
+    layers.push(batchNormalization({ momentum: batchNormMomentum }));
   });
   layers.push(tf.layers.flatten(), tf.layers.dense({ units: dense, activation: 'relu' }), tf.layers.dropout({ rate: dropout }));
   layers.push(...softmaxHead(numClasses));

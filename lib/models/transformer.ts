@@ -7,6 +7,7 @@
  * Dense(4·C, selu) → Dense(C, sigmoid). Encoder dropout `rate=0.3`.
  */
 import { tf, type TF } from '../backend';
+import { layerNormalization } from '../layers/layerNorm';
 import { MultiHeadSelfAttention, SinusoidalPositionalEncoding } from './attention';
 
 export interface TransformerConfig {
@@ -32,11 +33,11 @@ function encoderLayer(x: Sym, d: number, heads: number, dff: number, rate: numbe
   const p = `enc${i + 1}`;
   let attn = new MultiHeadSelfAttention({ numHeads: heads, name: `${p}_mha` }).apply(x) as Sym;
   attn = tf.layers.dropout({ rate, name: `${p}_drop1` }).apply(attn) as Sym;
-  const out1 = tf.layers.layerNormalization({ epsilon: 1e-6, name: `${p}_ln1` }).apply(tf.layers.add().apply([x, attn]) as Sym) as Sym;
+  const out1 = layerNormalization({ epsilon: 1e-6, name: `${p}_ln1` }).apply(tf.layers.add().apply([x, attn]) as Sym) as Sym;
   let ffn = tf.layers.dense({ units: dff, activation: 'relu', name: `${p}_ffn1` }).apply(out1) as Sym;
   ffn = tf.layers.dense({ units: d, name: `${p}_ffn2` }).apply(ffn) as Sym;
   ffn = tf.layers.dropout({ rate, name: `${p}_drop2` }).apply(ffn) as Sym;
-  return tf.layers.layerNormalization({ epsilon: 1e-6, name: `${p}_ln2` }).apply(tf.layers.add().apply([out1, ffn]) as Sym) as Sym;
+  return layerNormalization({ epsilon: 1e-6, name: `${p}_ln2` }).apply(tf.layers.add().apply([out1, ffn]) as Sym) as Sym;
 }
 
 /** Input [batch, timeSteps, nMels] → per-genre probabilities [batch, numClasses] (sigmoid). */

@@ -8,6 +8,7 @@
  * does not reach the layers of a compiled graph in tfjs 4.22.
  */
 import { tf, type TF } from '../backend';
+import { installNativeKernels } from '../layers/nativeKernels';
 import type { OutputKind } from '../models/summary';
 import type { BatchSource } from './data';
 import { evaluate } from './evaluate';
@@ -82,6 +83,7 @@ export async function fit(model: TF.LayersModel, opts: FitOptions): Promise<Hist
 
 async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History> {
   const { epochs } = opts;
+  installNativeKernels();
   const view = trainingView(model, opts.output, opts.loss !== undefined);
   const net = view.net;
   const output = view.output;

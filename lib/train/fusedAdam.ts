@@ -10,15 +10,36 @@
  * `makeOptimizer` (optimizers.ts) picks it where the CPU kernel runs (cpuKernel.ts), `tf.train.adam`
  * elsewhere. The moments live in JS memory, one pair of Float32Arrays per variable; `getWeights` /
  * `setWeights` save and restore them with the step count, as tfjs' Adam does.
+ *
+ * On the native TensorFlow backends the step is TensorFlow's own `ResourceApplyAdam` instead (what
+ * Keras runs): the moments live in TensorFlow resource variables, the weight is handed over without a
+ * copy (AssignVariableOp aliases it; the op copies it once on write, as tfjs still holds it) and read back
+ * the same way; no weight or gradient crosses into JavaScript. Its ε is TensorFlow's ε̂ = ε·√(1 − β₂ᵗ),
+ * which makes w ← w − lr·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε̂) the same update as above.
  */
 import { tf, type TF } from '../backend';
 import { kernel } from '../layers/cpuKernel';
+import { RawOps, nativeOpsAvailable } from '../layers/tfRaw';
 
 /** One variable's moments; slot i serves the i-th gradient of every update, as in tfjs' Adam. */
 interface Slots {
   name: string;
   m: Float32Array;
   v: Float32Array;
+}
+
+/** TensorFlow's anonymous resource name: the variable lives as long as its handle (ResourceHandle::ANONYMOUS_NAME). */
+const ANONYMOUS = 'cd2c89b7-88b7-44c8-ad83-06c2a9158347';
+
+/** One variable's state on the native backend: resource handles of the weight and its two moments. */
+interface TfSlots {
+  name: string;
+  size: number;
+  /** The moments' shape: the variable's, or flat after setWeights until the first step reshapes them. */
+  shape: number[];
+  w: number;
+  m: number;
+  v: number;
 }
 
 type Named = { name: string; tensor: TF.Tensor };
@@ -35,6 +56,9 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
    * a reloaded model whose variables got new names.
    */
   private slots: Slots[] = [];
+  /** The same state on the native TensorFlow backends (ResourceApplyAdam). */
+  private tfSlots: TfSlots[] = [];
+  private raw: RawOps | null = null;
 
   constructor(
     public learningRate: number,
@@ -47,8 +71,14 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
     if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) throw new Error(`FusedAdam: beta1 and beta2 must be in [0, 1), got ${beta1}, ${beta2}`);
   }
 
+  /** Whether the step runs as TensorFlow's ResourceApplyAdam (native backends) rather than native/rnn.cc's adamStep. */
+  static usesTensorFlow(): boolean {
+    return nativeOpsAvailable();
+  }
+
   override applyGradients(variableGradients: TF.NamedTensorMap | Named[]): void {
     const list: Named[] = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+    if (FusedAdam.usesTensorFlow()) return this.applyTensorFlow(list);
     const k = kernel();
     const variables = tf.engine().registeredVariables;
     this.step++;
@@ -66,8 +96,81 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
     });
   }
 
+  private rawOps(): RawOps {
+    return (this.raw ??= new RawOps());
+  }
+
+  /** A float32 resource variable of `shape`, holding `init` (a handle id, shared until written). */
+  private resource(shape: number[], init: number): number {
+    const r = this.rawOps();
+    const dtype = { name: 'dtype', type: r.b.TF_ATTR_TYPE, value: r.b.TF_FLOAT };
+    const h = r.run1('VarHandleOp', [r.str('container', ''), r.str('shared_name', ANONYMOUS), dtype, { name: 'shape', type: (r.b as unknown as { TF_ATTR_SHAPE: number }).TF_ATTR_SHAPE, value: shape }], []);
+    this.assignResource(h, init);
+    return h;
+  }
+
+  private assignResource(h: number, value: number): void {
+    const r = this.rawOps();
+    r.b.executeOp('AssignVariableOp', [{ name: 'dtype', type: r.b.TF_ATTR_TYPE, value: r.b.TF_FLOAT }, r.bool('validate_shape', false)], [h, value], 0);
+  }
+
+  /** The current value of a resource variable as a new tfjs tensor (shares the buffer until either is written). */
+  private readResource(h: number, shape: number[]): TF.Tensor {
+    const r = this.rawOps();
+    const [out] = r.run('ReadVariableOp', [{ name: 'dtype', type: r.b.TF_ATTR_TYPE, value: r.b.TF_FLOAT }], [h], 1);
+    return r.toTensor({ id: out.id, shape });
+  }
+
+  private tfSlot(i: number, name: string, variable: TF.Variable): TfSlots {
+    let s = this.tfSlots[i];
+    if (!s) {
+      const zeros = tf.zeros(variable.shape);
+      const [z] = this.rawOps().ids([zeros, variable]);
+      s = this.tfSlots[i] = { name, size: variable.size, shape: variable.shape, w: this.resource(variable.shape, z), m: this.resource(variable.shape, z), v: this.resource(variable.shape, z) };
+      zeros.dispose();
+    }
+    if (s.size !== variable.size) throw new Error(`FusedAdam: gradient ${i} ('${name}', ${variable.size} values) does not match the state kept for '${s.name}' (${s.size})`);
+    if (s.shape.join() !== variable.shape.join()) {
+      for (const h of [s.m, s.v])
+        tf.tidy(() => {
+          const moment = tf.reshape(this.readResource(h, s!.shape), variable.shape);
+          this.assignResource(h, this.rawOps().ids([moment])[0]);
+        });
+      s.shape = variable.shape;
+    }
+    return s;
+  }
+
+  private applyTensorFlow(list: Named[]): void {
+    const r = this.rawOps();
+    const variables = tf.engine().registeredVariables;
+    const t = this.step + 1;
+    const scalar = (x: number) => r.b.createTensor([], r.b.TF_FLOAT, Float32Array.of(x));
+    const scalars = [Math.pow(this.beta1, t), Math.pow(this.beta2, t), this.learningRate, this.beta1, this.beta2, this.epsilon * Math.sqrt(1 - Math.pow(this.beta2, t))].map(scalar);
+    try {
+      list.forEach(({ name, tensor: grad }, i) => {
+        if (grad == null) return;
+        const variable = variables[name];
+        if (!variable) throw new Error(`FusedAdam: no variable named '${name}'`);
+        if (variable.dtype !== 'float32') throw new Error(`FusedAdam: variable '${name}' is ${variable.dtype}; only float32 is supported`);
+        const s = this.tfSlot(i, name, variable);
+        const [wi, gi] = r.ids([variable, grad]);
+        this.assignResource(s.w, wi);
+        r.b.executeOp('ResourceApplyAdam', [r.tFloat, r.bool('use_locking', false), r.bool('use_nesterov', false)], [s.w, s.m, s.v, ...scalars, gi], 0);
+        tf.tidy(() => variable.assign(this.readResource(s.w, variable.shape)));
+      });
+      this.step = t;
+    } finally {
+      r.free(...scalars);
+    }
+  }
+
   override async getWeights(): Promise<Named[]> {
     const out: Named[] = [{ name: 'iter', tensor: tf.scalar(this.step, 'int32') }];
+    if (FusedAdam.usesTensorFlow()) {
+      for (const s of this.tfSlots) out.push({ name: `${s.name}/m`, tensor: tf.tidy(() => tf.reshape(this.readResource(s.m, s.shape), [s.size])) }, { name: `${s.name}/v`, tensor: tf.tidy(() => tf.reshape(this.readResource(s.v, s.shape), [s.size])) });
+      return out;
+    }
     for (const s of this.slots) out.push({ name: `${s.name}/m`, tensor: tf.tensor(s.m.slice()) }, { name: `${s.name}/v`, tensor: tf.tensor(s.v.slice()) });
     return out;
   }
@@ -86,12 +189,27 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
       else if (slots.length && slots[slots.length - 1].name === base) slots[slots.length - 1].v = Float32Array.from(tensor.dataSync());
       else throw new Error(`FusedAdam.setWeights: '${name}' does not follow '${base}/m'`);
     }
-    this.slots = slots;
+    if (FusedAdam.usesTensorFlow()) {
+      this.disposeResources();
+      this.tfSlots = slots.map((s) => {
+        const [m, v] = [tf.tensor(s.m), tf.tensor(s.v)];
+        const [mi, vi] = this.rawOps().ids([m, v]);
+        const slot = { name: s.name, size: s.m.length, shape: [s.m.length], w: this.resource([s.m.length], mi), m: this.resource([s.m.length], mi), v: this.resource([s.m.length], vi) };
+        tf.dispose([m, v]);
+        return slot;
+      });
+    } else this.slots = slots;
     this.step = step;
+  }
+
+  private disposeResources(): void {
+    if (this.raw) for (const s of this.tfSlots) this.raw.free(s.w, s.m, s.v);
+    this.tfSlots = [];
   }
 
   override dispose(): void {
     this.slots = [];
+    this.disposeResources();
     super.dispose();
   }
 
