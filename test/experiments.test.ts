@@ -13,11 +13,18 @@ import { command as trainCommand } from '../lib/cli/train';
 
 test('the full profiles carry the seeds\' settings', () => {
   const full = (id: string) => getExperiment(id).profiles.full;
-  for (const [id, epochs] of [['lecture-mlp', 50], ['lecture-mlp-regularised', 100], ['lecture-cnn', 30], ['lecture-lstm', 30]] as const) {
+  // lectures 13/14 at the lecture's Adam 1e-3 and 50 epochs (upstream code: 1e-4, and 100 epochs in 14)
+  for (const [id, epochs, lr] of [['lecture-mlp', 50, 1e-3], ['lecture-mlp-regularised', 50, 1e-3], ['lecture-cnn', 30, 1e-4], ['lecture-lstm', 30, 1e-4]] as const) {
     assert.equal(full(id).epochs, epochs, id);
     assert.equal(full(id).batchSize, 32, id);
-    assert.equal(full(id).optimizer.learningRate, 1e-4, id);
+    assert.equal(full(id).optimizer.learningRate, lr, id);
+    assert.deepEqual(getExperiment(id).cut, { kind: 'segments', n: 10, samplesPerTrack: 661500, hop: 512 }, id);
   }
+  // each experiment starts from its source framework's initialisers
+  for (const e of EXPERIMENTS) assert.equal(e.framework, e.id.startsWith('lecture') || e.id.startsWith('seed002') ? 'keras' : 'torch', e.id);
+  assert.equal(full('seed000-lstm').earlyStopping?.restoreBestWeights, 'on-stop');
+  assert.equal(getExperiment('seed001-cnn').defaultSplit, 'track');
+  assert.deepEqual(getExperiment('seed001-lstm').cut, { kind: 'head', seconds: null });
   const s0 = full('seed000-lstm');
   assert.deepEqual([s0.epochs, s0.batchSize, s0.optimizer.learningRate, s0.clipNorm, s0.earlyStopping?.patience, s0.earlyStopping?.monitor], [200, 50, 1e-3, 1, 20, 'valLoss']);
   const s1 = full('seed001-lstm');

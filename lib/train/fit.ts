@@ -26,10 +26,11 @@ export interface EarlyStoppingSpec {
   /** Improvement smaller than this does not count (default 0: any strict improvement). */
   minDelta?: number;
   /**
-   * Reset the weights to the best epoch's at the end, stopped early or not (default true; seed 000
-   * reloads its model.pt on stopping, seed 002 evaluates its best ModelCheckpoint).
+   * Reset the weights to the best epoch's: true (default) at the end, stopped early or not (seed
+   * 002 evaluates its best ModelCheckpoint); 'on-stop' only when training stops early (seed 000
+   * reloads its model.pt on stopping and keeps the last weights at the epoch limit); false never.
    */
-  restoreBestWeights?: boolean;
+  restoreBestWeights?: boolean | 'on-stop';
 }
 
 export interface FitOptions {
@@ -170,7 +171,7 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
 
   let restoredBest = false;
   if (bestWeights) {
-    if (bestEpoch !== history.length) {
+    if (bestEpoch !== history.length && (es?.restoreBestWeights !== 'on-stop' || stoppedEarly)) {
       model.setWeights(bestWeights);
       restoredBest = true;
     }
