@@ -97,7 +97,10 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
   const l2 = opts.l2 ?? 0;
   const kernels = l2 > 0 ? net.trainableWeights.filter((w) => /kernel/.test(w.originalName ?? w.name)) : [];
   const loss: LossFn = l2 > 0 ? (yt, yp) => tf.add(baseLoss(yt, yp), tf.mul(l2, tf.addN(kernels.map((w) => tf.sum(tf.square(w.read())))))) : baseLoss;
-  const metrics = output === 'sigmoid' ? [tf.metrics.binaryAccuracy] : output === 'regression' ? [] : [tf.metrics.categoricalAccuracy];
+  // Multi-label runs log no train accuracy: thresholded binary accuracy says nothing there (most
+  // labels are 0); their per-epoch metric is the validation AP (valApMicro / valApWeighted).
+  const singleLabel = output === 'softmax' || output === 'logits';
+  const metrics = singleLabel ? [tf.metrics.categoricalAccuracy] : [];
   net.compile({ optimizer, loss, metrics });
 
   const scheduler = opts.scheduler ? makeScheduler(opts.scheduler, getLearningRate(optimizer)) : undefined;
@@ -130,7 +133,7 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
     if (seen === 0) throw new Error(`fit: the training source yielded no batches in epoch ${epoch}`);
     const trainSeconds = (Date.now() - start) / 1000;
     const e: EpochLog = { epoch, loss: lossSum / seen, lr, seconds: 0, samplesPerSecond: seen / Math.max(trainSeconds, 1e-9) };
-    if (output !== 'regression') e.accuracy = accSum / seen;
+    if (singleLabel) e.accuracy = accSum / seen;
     if (opts.validation) {
       const v = await evaluate(net, opts.validation, output, baseLoss);
       e.valLoss = v.loss;
