@@ -5,14 +5,15 @@
  * N seeds each, seed and track splits.
  *
  *   npm run bench:fidelity -- --data DIR [--experiments a,b] [--seeds N] [--splits seed,track]
- *                             [--max-epochs N] [--threads N] [--resume]
+ *                             [--max-epochs N] [--threads N] [--resume] [--name NAME] [--merge FILE,…] [--report-only]
  *
  * Writes results/fidelity/<data folder name>.json (every run) and .md (the table): per experiment
  * and split the reference's and our test accuracy as mean ± sd (n), the difference, wall seconds per
  * run on each side, and the verdict: within spread when |Δ| ≤ max(2 × the larger sd, 0.03). Runs
  * alternate sides (ours first for even seeds, the reference first for odd ones) so machine drift
  * hits both. The JSON is rewritten after every run; --resume keeps runs already there (split
- * files stay in data/cache/fidelity/<data>/ for that).
+ * files stay in data/cache/fidelity/<data>/ for that). --name writes NAME.json/.md instead (two benches
+ * on disjoint experiments at once); --merge adds the runs of such files; --report-only trains nothing.
  * Last line: `fidelity: K of N within spread`.
  */
 import * as fs from 'fs';
@@ -72,7 +73,7 @@ function args(argv: string[]) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    if (a === '--resume') o.resume = 'true';
+    if (a === '--resume' || a === '--report-only') o[a.slice(2)] = 'true';
     else o[a.slice(2)] = argv[++i];
   }
   if (!o.data) throw new Error('usage: npm run bench:fidelity -- --data DIR [--experiments a,b] [--seeds N] [--splits seed,track] [--max-epochs N] [--threads N] [--resume]');
@@ -121,23 +122,30 @@ async function main(): Promise<void> {
   const o = args(process.argv.slice(2));
   const dataDir = path.resolve(o.data);
   if (!fs.existsSync(dataDir)) throw new Error(`${dataDir}: no such dataset folder`);
-  const name = path.basename(dataDir);
+  const name = o.name ?? path.basename(dataDir);
   const seeds = Number(o.seeds ?? 3);
   const splits = (o.splits ?? 'seed,track').split(',') as SplitKind[];
   const maxEpochs = o['max-epochs'] ? Number(o['max-epochs']) : undefined;
   const threads = Number(o.threads ?? Math.min(2, os.cpus().length));
   const isFma = fs.existsSync(path.join(dataDir, 'fma_metadata')) || /fma/i.test(name);
-  const wanted = o.experiments ? o.experiments.split(',') : experimentIds().filter((id) => getExperiment(id).dataset === (isFma ? 'fma' : 'gtzan'));
+  const wanted = o['report-only'] ? [] : o.experiments ? o.experiments.split(',') : experimentIds().filter((id) => getExperiment(id).dataset === (isFma ? 'fma' : 'gtzan'));
   for (const id of wanted) getExperiment(id);
   const outDir = path.join(RESULTS_DIR, 'fidelity');
   fs.mkdirSync(outDir, { recursive: true });
   const jsonFile = path.join(outDir, `${name}.json`);
-  const work = path.join(DATA_DIR, 'cache', 'fidelity', name);
+  const work = path.join(DATA_DIR, 'cache', 'fidelity', path.basename(dataDir));
   const cache = path.join(DATA_DIR, 'cache', 'reference');
   const previous = fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as { runs: Run[]; checks?: Record<string, unknown> }) : { runs: [] as Run[] };
   // runs of experiments / splits not asked for now stay; asked-for ones are redone unless --resume
   let runs: Run[] = previous.runs.filter((r) => o.resume === 'true' || !wanted.includes(r.experiment) || !splits.includes(r.split));
   const checks: Record<string, unknown> = previous.checks ?? {};
+  for (const f of o.merge ? o.merge.split(',') : []) {
+    const other = JSON.parse(fs.readFileSync(f, 'utf8')) as { runs: Run[]; checks?: Record<string, unknown> };
+    const key = (r: Run) => `${r.experiment}|${r.split}|${r.seed}|${r.side}`;
+    const mine = new Set(runs.map(key));
+    runs.push(...other.runs.filter((r) => !mine.has(key(r))));
+    Object.assign(checks, other.checks ?? {});
+  }
   const kernel = cpuKernelStatus();
   const meta = {
     data: name,
