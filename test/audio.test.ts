@@ -135,6 +135,25 @@ test("makeChunks follows pydub's make_chunks; segments follows seed 003", () => 
   assert.throws(() => segments(y, 0), /positive integer/);
 });
 
+test("segments with samplesPerTrack: seed 003's fixed 66150-sample segments, short ones dropped", () => {
+  const fixed = { samplesPerTrack: 661500, hop: 512 };
+  // a track longer than 30 s: ten 66150-sample segments from the start, the surplus ignored
+  const long = segments(new Float32Array(661794), 10, fixed);
+  assert.equal(long.length, 10);
+  assert.ok(long.every((s) => s.length === 66150));
+  assert.equal(long[9].byteOffset / 4, 9 * 66150);
+  // 200 samples short: the last segment gives 129 frames instead of 130, so the lecture drops it
+  // (the even split keeps it: 10 segments of 66130)
+  assert.equal(segments(new Float32Array(661300), 10, fixed).length, 9);
+  assert.equal(segments(new Float32Array(661300), 10).length, 10);
+  // 60 samples short: still 1 + floor(66090 / 512) = 130 frames, kept, shorter
+  const near = segments(new Float32Array(661440), 10, fixed);
+  assert.equal(near.length, 10);
+  assert.equal(near[9].length, 66090);
+  // a 25-s track keeps 8 whole segments (the ninth has 0.5 s)
+  assert.equal(segments(new Float32Array(25 * 22050), 10, fixed).length, 8);
+});
+
 test('writeWav → loadAudio round trip (16-bit within 1.5 LSB, float exact)', async () => {
   const y = Float32Array.from({ length: 1000 }, (_, i) => 0.9 * Math.sin(i / 7));
   const f16 = path.join(tmp, 'rt16.wav');

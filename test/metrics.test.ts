@@ -12,6 +12,8 @@ import {
   multilabelAveragePrecision,
   perClassPrCurves,
   precisionRecallCurve,
+  positivesPerClass,
+  curveClass,
 } from '../lib/metrics';
 
 // scikit-learn goldens from test/fixtures/metrics/make_goldens.py
@@ -78,4 +80,14 @@ test('TTA helpers: crop offsets stay inside the sequence, averaging is the eleme
   assert.ok(offs.every((o) => o >= 0 && o <= 172 && Number.isInteger(o)));
   assert.deepEqual(cropOffsets(100, 128, 3, rnd), [0, 0, 0]);
   assert.deepEqual(Array.from(averagePredictions([[0, 1], [1, 3]])), [0.5, 2]);
+});
+
+test('curveClass: the preferred genre when the test set has positives of it, else the one with most positives', () => {
+  // 3 test rows × 3 classes: class 0 never positive, class 2 twice
+  const y = [0, 1, 1, 0, 0, 1, 0, 1, 0];
+  const pos = positivesPerClass(y, 3);
+  assert.deepEqual(pos, [0, 2, 2]);
+  assert.equal(curveClass(pos, ['Hip-Hop', 'Rock', 'Pop'], 'Hip-Hop'), 1);
+  assert.equal(curveClass(pos, ['Hip-Hop', 'Rock', 'Pop'], 'Pop'), 2);
+  assert.throws(() => curveClass([0, 0], ['a', 'b']), /no class has a positive/);
 });

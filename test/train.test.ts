@@ -131,6 +131,35 @@ test('early stopping stops after `patience` bad epochs and restores the best epo
   assert.ok(Math.abs(now - best) < 1e-5, `restored weights score ${now}, best epoch scored ${best}`);
 });
 
+test("restoreBestWeights 'on-stop' (seed 000): the best weights come back only when training stops early", async () => {
+  const train = blobs(32, 1);
+  const val = blobs(16, 2, true); // validation loss worsens as training succeeds: best epoch early
+  const run = async (patience: number) => {
+    const model = withSeed(3, tinyMlp);
+    const h = await fit(model, {
+      epochs: 8,
+      train: arrayBatches(train, { batchSize: 8, random: mulberry32(4) }),
+      validation: arrayBatches(val, { batchSize: 16 }),
+      output: 'softmax',
+      optimizer: { name: 'adam', learningRate: 0.05 },
+      earlyStopping: { monitor: 'valLoss', patience, restoreBestWeights: 'on-stop' },
+      seed: 5,
+      verbose: false,
+    });
+    return { h, now: (await evaluate(model, arrayBatches(val, { batchSize: 16 }), 'softmax')).loss };
+  };
+  const reachedLimit = await run(100);
+  assert.equal(reachedLimit.h.stoppedEarly, false);
+  assert.ok(reachedLimit.h.bestEpoch! < 8, `best epoch ${reachedLimit.h.bestEpoch} is before the limit`);
+  assert.equal(reachedLimit.h.restoredBest, false);
+  const bestLoss = reachedLimit.h.epochs[reachedLimit.h.bestEpoch! - 1].valLoss!;
+  assert.ok(reachedLimit.now > bestLoss + 1e-3, `the last weights stay at the epoch limit (loss ${reachedLimit.now}, best epoch's ${bestLoss})`);
+  const stopped = await run(2);
+  assert.equal(stopped.h.stoppedEarly, true);
+  assert.equal(stopped.h.restoredBest, true);
+  assert.ok(Math.abs(stopped.now - stopped.h.epochs[stopped.h.bestEpoch! - 1].valLoss!) < 1e-5, 'the best weights come back on stopping');
+});
+
 test('fit consumes an asynchronous batch source (how the feature cache streams)', async () => {
   const data = blobs(32, 1);
   const sync = arrayBatches(data, { batchSize: 8 });

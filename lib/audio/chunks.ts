@@ -19,11 +19,26 @@ export function makeChunks(y: Float32Array, sr: number, chunkMs: number): Float3
 }
 
 /**
- * Seed 003's `save_mfcc` split: `n` equal segments of floor(len / n) samples each, the remainder
- * dropped (`num_samples_per_segment = int(SAMPLES_PER_TRACK / num_segments)`). Views, not copies.
+ * `n` segments of a track's samples `y`. Views, not copies.
+ * - Without `samplesPerTrack`: `n` equal segments of floor(len / n) samples each, the remainder dropped.
+ * - With it, seed 003's `save_mfcc`: every segment `int(samplesPerTrack / n)` samples long
+ *   (66150 for 30 s at 22050 Hz and 10 segments) from the track's start, whatever the track's real
+ *   length; a segment the track cuts short is kept only if it still gives the full number of frames
+ *   at `hop` (the lecture keeps an MFCC only `if len(mfcc) == ceil(samples_per_segment / hop)`;
+ *   librosa's centred frames: 1 + floor(samples / hop)), otherwise dropped.
  */
-export function segments(y: Float32Array, n: number): Float32Array[] {
+export function segments(y: Float32Array, n: number, fixed?: { samplesPerTrack: number; hop: number }): Float32Array[] {
   if (!Number.isInteger(n) || n < 1) throw new Error(`segments: n must be a positive integer, got ${n}`);
-  const len = Math.floor(y.length / n);
-  return Array.from({ length: n }, (_, s) => y.subarray(s * len, (s + 1) * len));
+  if (!fixed) {
+    const len = Math.floor(y.length / n);
+    return Array.from({ length: n }, (_, s) => y.subarray(s * len, (s + 1) * len));
+  }
+  const len = Math.floor(fixed.samplesPerTrack / n);
+  const frames = Math.ceil(len / fixed.hop);
+  const out: Float32Array[] = [];
+  for (let s = 0; s < n; s++) {
+    const seg = y.subarray(Math.min(y.length, s * len), Math.min(y.length, (s + 1) * len));
+    if (1 + Math.floor(seg.length / fixed.hop) === frames) out.push(seg);
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import type { Command } from './index';
 
 const USAGE = [
   'Usage: genre-lab train <experiment> [--data DIR] [--profile smoke|full] [--split seed|track|fault-filtered] [--out DIR] [--seed N] [--stream]',
+  '                         [--max-epochs N] [--train-on-val] [--split-out FILE] [--split-in FILE]',
   '',
   'Trains one experiment (genre-lab list names them) without a notebook: dataset → features (feature',
   'cache) → model → fit → test metrics, and writes results/<experiment>/ (or --out): model/ with',
@@ -17,6 +18,10 @@ const USAGE = [
   "  --seed N        override the experiment's seed",
   '  --stream        stream batches from the feature cache instead of holding the set in memory',
   '                  (needs a track-level split: --split track or fault-filtered)',
+  "  --max-epochs N  cap the profile's epochs (recorded in metrics.json)",
+  "  --train-on-val  also train on the validation examples (seed 000's dataet_train leak, faithfully)",
+  "  --split-out F   write the split's example ids (<track id>#<row> per part) to F (JSON)",
+  '  --split-in F    use the split in F (as --split-out writes it) instead of drawing one',
 ].join('\n');
 
 function parse(argv: string[]): { id?: string; opts: Record<string, string> } {
@@ -24,7 +29,7 @@ function parse(argv: string[]): { id?: string; opts: Record<string, string> } {
   let id: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--stream') opts.stream = 'true';
+    if (a === '--stream' || a === '--train-on-val') opts[a.slice(2)] = 'true';
     else if (a.startsWith('--')) {
       const [k, inline] = a.slice(2).split('=', 2);
       const v = inline ?? argv[++i];
@@ -49,7 +54,7 @@ export const command: Command = {
       return 2;
     }
     const { id, opts } = parsed;
-    const known = ['data', 'profile', 'split', 'out', 'seed', 'stream'];
+    const known = ['data', 'profile', 'split', 'out', 'seed', 'stream', 'max-epochs', 'train-on-val', 'split-out', 'split-in'];
     const unknown = Object.keys(opts).filter((k) => !known.includes(k));
     if (!id || unknown.length) {
       console.error(`genre-lab train: ${!id ? 'name an experiment' : `unknown option --${unknown[0]}`}\n\n${USAGE}`);
@@ -75,8 +80,16 @@ export const command: Command = {
       console.error(`genre-lab train: --seed must be an integer, got '${opts.seed}'`);
       return 2;
     }
+    const maxEpochs = opts['max-epochs'] === undefined ? undefined : Number(opts['max-epochs']);
+    if (maxEpochs !== undefined && !(Number.isInteger(maxEpochs) && maxEpochs >= 1)) {
+      console.error(`genre-lab train: --max-epochs must be a positive integer, got '${opts['max-epochs']}'`);
+      return 2;
+    }
     try {
-      await runExperiment(id, { profile, split: split as 'seed' | 'track' | 'fault-filtered' | undefined, dataDir: opts.data, outDir: opts.out, seed, stream: opts.stream === 'true' });
+      await runExperiment(id, {
+        profile, split: split as 'seed' | 'track' | 'fault-filtered' | undefined, dataDir: opts.data, outDir: opts.out, seed, stream: opts.stream === 'true',
+        maxEpochs, trainOnVal: opts['train-on-val'] === 'true', splitOut: opts['split-out'], splitIn: opts['split-in'],
+      });
     } catch (e) {
       console.error(`genre-lab train ${id}: ${(e as Error).message}`);
       return 1;

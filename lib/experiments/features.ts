@@ -9,8 +9,11 @@ import { type Matrix, mfcc, powerToDb, presetMelspectrogram, seed000Features, se
 
 /** How a track's samples become example signals. */
 export type CutSpec =
-  /** Seed 003 / seed 001 CNN: `n` equal segments, the remainder dropped. */
-  | { kind: 'segments'; n: number }
+  /**
+   * Seed 003 / seed 001 CNN: `n` equal segments, the remainder dropped; with `samplesPerTrack`,
+   * seed 003's fixed segments of samplesPerTrack / n samples, short ones dropped (audio `segments`).
+   */
+  | { kind: 'segments'; n: number; samplesPerTrack?: number; hop?: number }
   /** Seed 000: pydub 3000-ms chunks (first `max`), each zero-padded or cut to `samples`. */
   | { kind: 'chunks'; ms: number; max: number; samples: number }
   /** The first `seconds` of the track (seed 004's code: 1 s); `null` = the whole track. */
@@ -71,7 +74,7 @@ export function featureRows(spec: FeatureSpec): number {
 export function cutTrack(y: Float32Array, sr: number, cut: CutSpec): Float32Array[] {
   switch (cut.kind) {
     case 'segments':
-      return segments(y, cut.n);
+      return segments(y, cut.n, cut.samplesPerTrack ? { samplesPerTrack: cut.samplesPerTrack, hop: cut.hop ?? 512 } : undefined);
     case 'chunks':
       return makeChunks(y, sr, cut.ms)
         .slice(0, cut.max)

@@ -27,6 +27,8 @@ import { saveModel } from '../train/checkpoint';
 import { writeNpy } from '../features/npy';
 import { cutTrack, extractFeatures, featureRows, layoutExample } from './features';
 import { getExperiment } from './registry';
+import { initLike } from '../models/init';
+import { cpuKernelStatus } from '../layers/cpuKernel';
 import type { ExperimentConfig, Profile, SplitKind, TrainSettings } from './types';
 import { logLine } from '../log';
 
@@ -50,6 +52,17 @@ export interface RunOptions {
    * side: `track` or `fault-filtered`) and a fixed-shape single-label experiment.
    */
   stream?: boolean;
+  /**
+   * Seed 000's leak, faithfully: its training loader also holds the validation examples (the
+   * misspelt `dataet_train`); validation still runs on them.
+   */
+  trainOnVal?: boolean;
+  /** Caps the profile's epochs (time-boxed comparisons); recorded in metrics.json. */
+  maxEpochs?: number;
+  /** Writes the split's example ids (`<track id>#<row>` per part) to this JSON file. */
+  splitOut?: string;
+  /** Reads the split from such a file instead of drawing it (every example must be listed). */
+  splitIn?: string;
   onEpoch?: (log: EpochLog) => void | Promise<void>;
   /** Progress lines (default lib/log.ts: stderr, stdout in a notebook); false silences them. */
   verbose?: boolean | ((line: string) => void);
@@ -85,7 +98,28 @@ export interface PreparedData {
   validationFrom: 'val' | 'test';
   /** Test-side tracks none of whose examples the model trains on: files to try `predict` on. */
   unseenTracks: Track[];
+  /** Validation examples also trained on (seed 000's leak, `trainOnVal`). */
+  trainOnVal: boolean;
+  /** The epoch cap in force (`maxEpochs`), if any. */
+  maxEpochs?: number;
 }
+
+/** The split file `splitOut` writes and `splitIn` reads: example ids per part. */
+export interface SplitFile {
+  experiment: string;
+  split: SplitKind | 'file';
+  seed: number;
+  /** Class names in label order. */
+  classes: string[];
+  /** Every readable track: its audio file and genre (what a reference implementation reads). */
+  tracks: Record<string, { path: string; genre: string }>;
+  train: string[];
+  val: string[];
+  test: string[];
+}
+
+/** An example's id in split files: its track id and its row among the track's examples. */
+export const exampleId = (trackId: string, row: number): string => `${trackId}#${row}`;
 
 function say(v: RunOptions['verbose']): (line: string) => void {
   return v === false ? () => {} : typeof v === 'function' ? v : logLine;
@@ -136,7 +170,9 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
     config: { features: cfg.features, cut: cfg.cut, layout: cfg.layout, frames: cfg.frames },
     compute: async (t) => {
       const y = (await t.audio({ sr, duration })).y;
-      const pieces = cutTrack(y, sr, cfg.cut).map((p) => layoutExample(extractFeatures(p, cfg.features), cfg.layout, cfg.frames));
+      const cut = cutTrack(y, sr, cfg.cut);
+      if (!cut.length) throw new Error(`${t.id}: too short for one example (${(y.length / sr).toFixed(2)} s)`);
+      const pieces = cut.map((p) => layoutExample(extractFeatures(p, cfg.features), cfg.layout, cfg.frames));
       const per = pieces[0].data.length;
       const data = new Float32Array(pieces.length * per);
       pieces.forEach((p, i) => data.set(p.data, i * per));
@@ -165,7 +201,8 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   // Assign every example to train / val / test (lib/datasets/splits).
   const so = { testSize: cfg.fractions.test, valSize: cfg.fractions.val, seed };
   let s: Split;
-  if (split === 'seed') s = randomSplit(examples.length, so);
+  if (opts.splitIn) s = readSplit(opts.splitIn, examples.map((e) => exampleId(tracks[e.track].id, e.row)));
+  else if (split === 'seed') s = randomSplit(examples.length, so);
   else if (split === 'track') s = stratifiedGroupSplit(examples.map((e) => tracks[e.track].genre), examples.map((e) => tracks[e.track].id), so);
   else {
     s = faultFilteredSplit(examples.map((e) => tracks[e.track].id));
@@ -174,9 +211,22 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   }
   const parts = new Array<Part | null>(examples.length).fill(null);
   for (const p of ['train', 'val', 'test'] as const) for (const i of s[p]) parts[i] = p;
+  if (opts.splitOut) {
+    const ids = (p: Part) => s[p].map((i) => exampleId(tracks[examples[i].track].id, examples[i].row));
+    const used = [...new Set(examples.map((e) => e.track))].map((t) => tracks[t]);
+    const file: SplitFile = {
+      experiment: id, split, seed, classes,
+      tracks: Object.fromEntries(used.map((t) => [t.id, { path: t.path, genre: t.genre }])),
+      train: ids('train'), val: ids('val'), test: ids('test'),
+    };
+    fs.mkdirSync(path.dirname(path.resolve(opts.splitOut)), { recursive: true });
+    fs.writeFileSync(opts.splitOut, JSON.stringify(file) + '\n');
+  }
   const validationFrom = cfg.fractions.val === 0 ? 'test' : 'val';
   const pick = (p: Part) => examples.filter((_, i) => parts[i] === p);
-  const sets = { train: pick('train'), val: pick(validationFrom === 'test' ? 'test' : 'val'), test: pick('test') };
+  const trainOnVal = opts.trainOnVal === true;
+  if (trainOnVal && validationFrom !== 'val') throw new Error(`${id}: --train-on-val needs a validation split (this experiment validates on its test split)`);
+  const sets = { train: trainOnVal ? examples.filter((_, i) => parts[i] === 'train' || parts[i] === 'val') : pick('train'), val: pick(validationFrom === 'test' ? 'test' : 'val'), test: pick('test') };
   for (const [k, v] of Object.entries(sets)) if (!v.length) throw new Error(`${id}: the ${split} split left no ${k} examples (${examples.length} examples from ${tracks.length} tracks); use more tracks`);
 
   const numClasses = classes.length;
@@ -190,7 +240,7 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   const counts = { tracks: tracks.length - skipped.length, examples: { train: sets.train.length, val: pick('val').length, test: sets.test.length } };
   const trained = new Set(sets.train.map((e) => e.track));
   const unseenTracks = [...new Set(sets.test.map((e) => e.track))].filter((t) => !trained.has(t)).map((t) => tracks[t]);
-  const base = { config: cfg, profile, split, seed, dataDir, classNames: classes, counts, skipped, validationFrom, unseenTracks } as const;
+  const base = { config: cfg, profile, split, seed, dataDir, classNames: classes, counts, skipped, validationFrom, unseenTracks, trainOnVal, maxEpochs: opts.maxEpochs } as const;
 
   if (opts.stream) {
     if (cfg.frames === null || multi) throw new Error(`${id}: streaming from the cache supports fixed-shape single-label experiments`);
@@ -244,6 +294,32 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   };
 }
 
+/** A split read from a `SplitFile`: every example (by id) must be in exactly one part. */
+function readSplit(file: string, ids: string[]): Split {
+  let f: SplitFile;
+  try {
+    f = JSON.parse(fs.readFileSync(file, 'utf8')) as SplitFile;
+  } catch (e) {
+    throw new Error(`${file}: not a readable split file (${(e as Error).message})`);
+  }
+  const at = new Map(ids.map((x, i) => [x, i] as const));
+  const out: Split = { train: [], val: [], test: [] };
+  const seen = new Set<number>();
+  for (const p of ['train', 'val', 'test'] as const) {
+    if (!Array.isArray(f[p])) throw new Error(`${file}: no '${p}' list`);
+    for (const x of f[p]) {
+      const i = at.get(x);
+      if (i === undefined) throw new Error(`${file}: example ${x} (${p}) is not in the data`);
+      if (seen.has(i)) throw new Error(`${file}: example ${x} listed twice`);
+      seen.add(i);
+      out[p].push(i);
+    }
+  }
+  const missing = ids.filter((_, i) => !seen.has(i));
+  if (missing.length) throw new Error(`${file}: ${missing.length} example(s) of the data are in no part (first: ${missing[0]})`);
+  return out;
+}
+
 /** Cached batches (class index per example) → {x, y one-hot} tensors for `fit`. */
 async function* oneHotBatches(batches: AsyncGenerator<CachedBatch>, numClasses: number): AsyncGenerator<Batch> {
   for await (const b of batches) {
@@ -262,14 +338,14 @@ function concatRows(rows: Float32Array[], width: number): Float32Array {
 /** The experiment's network for the prepared data, initialised from the run's seed. */
 export function buildModel(data: PreparedData): TF.LayersModel {
   const settings = data.config.profiles[data.profile];
-  return withSeed(data.seed, () => data.config.build(data.inputShape, data.classNames.length, settings.model ?? {}));
+  return withSeed(data.seed, () => initLike(data.config.build(data.inputShape, data.classNames.length, settings.model ?? {}), data.config.framework));
 }
 
 /** Fits with the profile's settings; validation each epoch, progress lines, seeded dropout. */
 export function trainModel(model: TF.LayersModel, data: PreparedData, opts: Pick<RunOptions, 'onEpoch' | 'verbose'> = {}): Promise<History> {
   const s: TrainSettings = data.config.profiles[data.profile];
   return fit(model, {
-    epochs: s.epochs,
+    epochs: Math.min(s.epochs, data.maxEpochs ?? Infinity),
     train: data.train,
     validation: data.validation,
     output: data.config.output,
@@ -347,8 +423,10 @@ export async function saveRun(outDir: string, model: TF.LayersModel, data: Prepa
   const training = {
     profile: data.profile, split: data.split, seed: data.seed, epochsRun: history.epochs.length, bestEpoch: history.bestEpoch ?? null,
     stoppedEarly: history.stoppedEarly, optimizer: s.optimizer, batchSize: s.batchSize, scheduler: s.scheduler ?? null,
-    clipNorm: s.clipNorm ?? null, backend: describeBackend(), wallSeconds,
+    clipNorm: s.clipNorm ?? null, backend: describeBackend(), wallSeconds, framework: cfg.framework,
+    trainOnVal: data.trainOnVal, maxEpochs: data.maxEpochs ?? null,
   };
+  const kernel = cpuKernelStatus();
   await saveModel(model, path.join(outDir, 'model'), {
     experiment: cfg.id, model: model.name, output: cfg.output, inputShape: data.inputShape, classNames: data.classNames,
     features: {
@@ -371,7 +449,10 @@ export async function saveRun(outDir: string, model: TF.LayersModel, data: Prepa
     profile: data.profile,
     split: data.split,
     seed: data.seed,
-    backend: { ...backendInfo, line: describeBackend() },
+    backend: { ...backendInfo, line: describeBackend(), recurrentKernel: kernel.active ? 'native/rnn.cc (CPU kernel)' : `TF ops (${kernel.reason})`, threads: kernel.active ? kernel.threads : null },
+    framework: cfg.framework,
+    trainOnVal: data.trainOnVal,
+    maxEpochs: data.maxEpochs ?? null,
     dataDir: data.dataDir,
     classes: data.classNames,
     counts: data.counts,

@@ -3,6 +3,7 @@
  * training settings of its two profiles. One object feeds the CLI, the notebooks and meta.json.
  */
 import type { TF } from '../backend';
+import type { Framework } from '../models/init';
 import type { OutputKind } from '../models/summary';
 import type { EarlyStoppingSpec } from '../train/fit';
 import type { Monitor } from '../train/history';
@@ -67,6 +68,8 @@ export interface ExperimentConfig {
   /** Seed for splits, initialisation, dropout and shuffling (seed 000 used 17). */
   seed: number;
   output: OutputKind;
+  /** The source's framework: its weight initialisers are applied after `build` (lib/models/init). */
+  framework: Framework;
   /** Builds the network for one example's shape (batch axis excluded) and the class count. */
   build(inputShape: (number | null)[], numClasses: number, overrides: Record<string, unknown>): TF.LayersModel;
   profiles: Record<Profile, TrainSettings>;

@@ -117,3 +117,23 @@ export function perClassPrCurves(yTrue: ArrayLike<number>, scores: ArrayLike<num
   const rows = yTrue.length / numClasses;
   return Array.from({ length: numClasses }, (_, c) => precisionRecallCurve(column(yTrue, rows, numClasses, c), column(scores, rows, numClasses, c)));
 }
+
+/** Positive examples per class in row-major [examples, classes] targets. */
+export function positivesPerClass(yTrue: ArrayLike<number>, numClasses: number): number[] {
+  const out = new Array<number>(numClasses).fill(0);
+  for (let i = 0; i < yTrue.length; i++) if (yTrue[i] > 0.5) out[i % numClasses]++;
+  return out;
+}
+
+/**
+ * The class whose precision–recall curve to show: `preferred` when the test set holds positives of
+ * it, else the class with the most test positives (a class without positives has no curve: AP 0).
+ */
+export function curveClass(positives: number[], classes: string[], preferred?: string): number {
+  const p = preferred === undefined ? -1 : classes.indexOf(preferred);
+  if (p >= 0 && positives[p] > 0) return p;
+  let best = 0;
+  positives.forEach((n, c) => (n > positives[best] ? (best = c) : 0));
+  if (!(positives[best] > 0)) throw new Error('curveClass: no class has a positive example in the test set');
+  return best;
+}

@@ -24,7 +24,7 @@ export const PUBLISHED: Record<string, Published[]> = {
   'seed000-lstm': [
     { metric: 'test accuracy', value: 0.83, source: 'seed 000, classification report (3000 test chunks)' },
     { metric: 'macro F1', value: 0.83, source: 'seed 000, classification report' },
-    { metric: 'best epoch (early stopping)', value: 137, source: 'seed 000: stopped at epoch 137 (patience 20)' },
+    { metric: 'best epoch (early stopping)', value: 117, source: 'seed 000: best validation loss at epoch 117; training stopped at 137 (= 117 + patience 20)' },
   ],
   'seed001-lstm': [
     { metric: 'test accuracy', value: 0.683, source: 'ruohoruotsi/LSTM-Music-Genre-Classification (seed 001\'s starting point), 8 genres' },

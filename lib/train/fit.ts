@@ -28,10 +28,11 @@ export interface EarlyStoppingSpec {
   /** Improvement smaller than this does not count (default 0: any strict improvement). */
   minDelta?: number;
   /**
-   * Reset the weights to the best epoch's at the end, stopped early or not (default true; seed 000
-   * reloads its model.pt on stopping, seed 002 evaluates its best ModelCheckpoint).
+   * Reset the weights to the best epoch's: true (default) at the end, stopped early or not (seed
+   * 002 evaluates its best ModelCheckpoint); 'on-stop' only when training stops early (seed 000
+   * reloads its model.pt on stopping and keeps the last weights at the epoch limit); false never.
    */
-  restoreBestWeights?: boolean;
+  restoreBestWeights?: boolean | 'on-stop';
 }
 
 export interface FitOptions {
@@ -99,7 +100,10 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
   const l2 = opts.l2 ?? 0;
   const kernels = l2 > 0 ? net.trainableWeights.filter((w) => /kernel/.test(w.originalName ?? w.name)) : [];
   const loss: LossFn = l2 > 0 ? (yt, yp) => tf.add(baseLoss(yt, yp), tf.mul(l2, tf.addN(kernels.map((w) => tf.sum(tf.square(w.read())))))) : baseLoss;
-  const metrics = output === 'sigmoid' ? [tf.metrics.binaryAccuracy] : output === 'regression' ? [] : [tf.metrics.categoricalAccuracy];
+  // Multi-label runs log no train accuracy: thresholded binary accuracy says nothing there (most
+  // labels are 0); their per-epoch metric is the validation AP (valApMicro / valApWeighted).
+  const singleLabel = output === 'softmax' || output === 'logits';
+  const metrics = singleLabel ? [tf.metrics.categoricalAccuracy] : [];
   net.compile({ optimizer, loss, metrics });
 
   const scheduler = opts.scheduler ? makeScheduler(opts.scheduler, getLearningRate(optimizer)) : undefined;
@@ -132,7 +136,7 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
     if (seen === 0) throw new Error(`fit: the training source yielded no batches in epoch ${epoch}`);
     const trainSeconds = (Date.now() - start) / 1000;
     const e: EpochLog = { epoch, loss: lossSum / seen, lr, seconds: 0, samplesPerSecond: seen / Math.max(trainSeconds, 1e-9) };
-    if (output !== 'regression') e.accuracy = accSum / seen;
+    if (singleLabel) e.accuracy = accSum / seen;
     if (opts.validation) {
       const v = await evaluate(net, opts.validation, output, baseLoss);
       e.valLoss = v.loss;
@@ -173,7 +177,7 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
 
   let restoredBest = false;
   if (bestWeights) {
-    if (bestEpoch !== history.length) {
+    if (bestEpoch !== history.length && (es?.restoreBestWeights !== 'on-stop' || stoppedEarly)) {
       model.setWeights(bestWeights);
       restoredBest = true;
     }

@@ -3,7 +3,7 @@
 export interface EpochLog {
   epoch: number;
   loss: number;
-  /** Train accuracy (argmax for single-label, thresholded at 0.5 for multi-label). */
+  /** Train accuracy (single-label; multi-label runs have none). */
   accuracy?: number;
   valLoss?: number;
   valAccuracy?: number;
