@@ -1,7 +1,8 @@
 /**
  * The experiments (`genre-lab list`). `full` profiles carry the seeds' settings as read in their
- * code (see each `source`); `smoke` profiles are tiny runs that finish in seconds to a minute on
- * two cores and only show the pipeline works.
+ * code (see each `source`); `smoke` profiles are tiny runs that finish in seconds on two cores and
+ * only show the pipeline works; `default` profiles (npm start) learn on the generated set in seconds
+ * to a minute each, enough for every notebook to show its point.
  */
 import { audioLstm, genreLstm } from '../models/lstm';
 import { biGruClassifier } from '../models/gru';
@@ -27,6 +28,8 @@ const kerasAdam = (learningRate: number) => ({ name: 'adam', learningRate, epsil
 const torchAdam = (learningRate: number) => ({ name: 'adam', learningRate, epsilon: 1e-8 }) as const;
 
 const lectureSmoke: TrainSettings = { epochs: 10, batchSize: 32, optimizer: kerasAdam(1e-3), maxTracksPerClass: 6 };
+/** The default profile (npm start): every track of the generated set, long enough to learn. */
+const lectureDefault: TrainSettings = { epochs: 30, batchSize: 32, optimizer: kerasAdam(1e-3) };
 
 /** Seed 002's data, shared by its two encoders: FMA multi-label on 128-band mel crops at 16 kHz. */
 const SEED002_DATA = {
@@ -61,7 +64,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     layout: 'time-major',
     fractions: { test: 0.3, val: 0 },
     build: (s, c, o) => lectureMlp({ inputShape: s as [number, number], numClasses: c, ...o }),
-    profiles: { smoke: lectureSmoke, full: { epochs: 50, batchSize: 32, optimizer: kerasAdam(1e-4) } },
+    profiles: { smoke: lectureSmoke, default: lectureDefault, full: { epochs: 50, batchSize: 32, optimizer: kerasAdam(1e-4) } },
     notes: [
       'The lecture validates on its test split (validation_data=(inputs_test, targets_test)); here validation is carved from train instead when val > 0, else the test split is reported once at the end.',
       'Adam 1e-4 as the upstream code; the seed write-up\'s notebook shows 1e-3.',
@@ -75,7 +78,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     layout: 'time-major',
     fractions: { test: 0.3, val: 0 },
     build: (s, c, o) => lectureMlp({ inputShape: s as [number, number], numClasses: c, l2: 0.001, dropout: 0.3, ...o }),
-    profiles: { smoke: lectureSmoke, full: { epochs: 100, batchSize: 32, optimizer: kerasAdam(1e-4) } },
+    profiles: { smoke: lectureSmoke, default: { ...lectureDefault, epochs: 60 }, full: { epochs: 100, batchSize: 32, optimizer: kerasAdam(1e-4) } },
     notes: ['L2 sits on each hidden kernel (kernel_regularizer), as in Keras.'],
   },
   {
@@ -86,7 +89,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     layout: 'image-time-major',
     fractions: { test: 0.25, val: 0.2 },
     build: (s, c, o) => lectureCnn({ inputShape: s as [number, number, number], numClasses: c, ...o }),
-    profiles: { smoke: lectureSmoke, full: { epochs: 30, batchSize: 32, optimizer: kerasAdam(1e-4) } },
+    profiles: { smoke: lectureSmoke, default: { ...lectureDefault, epochs: 20 }, full: { epochs: 30, batchSize: 32, optimizer: kerasAdam(1e-4) } },
     notes: [],
   },
   {
@@ -97,7 +100,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     layout: 'time-major',
     fractions: { test: 0.25, val: 0.2 },
     build: (s, c, o) => lectureRnn({ inputShape: s as [number, number], numClasses: c, ...o }),
-    profiles: { smoke: { ...lectureSmoke, model: { units: 16, dense: 16 } }, full: { epochs: 30, batchSize: 32, optimizer: kerasAdam(1e-4) } },
+    profiles: { smoke: { ...lectureSmoke, model: { units: 16, dense: 16 } }, default: lectureDefault, full: { epochs: 30, batchSize: 32, optimizer: kerasAdam(1e-4) } },
     notes: ["The lecture's code has a typo (keras.layers.dropout) and never ran; this is the network it describes."],
   },
   {
@@ -117,6 +120,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     build: (s, c, o) => audioLstm({ timeSteps: s[0], nFeatures: s[1] as number, numClasses: c, ...o }),
     profiles: {
       smoke: { epochs: 6, batchSize: 50, optimizer: torchAdam(1e-3), clipNorm: 1, maxTracksPerClass: 4, model: { hidden: 32 }, earlyStopping: { monitor: 'valLoss', patience: 20 } },
+      default: { epochs: 15, batchSize: 50, optimizer: torchAdam(1e-3), clipNorm: 1, model: { hidden: 64 }, earlyStopping: { monitor: 'valLoss', patience: 20 } },
       full: { epochs: 200, batchSize: 50, optimizer: torchAdam(1e-3), clipNorm: 1, earlyStopping: { monitor: 'valLoss', patience: 20 } },
     },
     notes: [
@@ -143,6 +147,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     build: (s, c, o) => genreLstm({ timeSteps: s[0], nFeatures: s[1] as number, numClasses: c, dropout: 0.2, ...o }),
     profiles: {
       smoke: { epochs: 15, batchSize: 35, optimizer: torchAdam(1e-3), maxTracksPerClass: 8, scheduler: { kind: 'plateau', monitor: 'valAccuracy', mode: 'max', patience: 10, factor: 0.1 } },
+      default: { epochs: 60, batchSize: 35, optimizer: torchAdam(1e-3), scheduler: { kind: 'plateau', monitor: 'valAccuracy', mode: 'max', patience: 10, factor: 0.1 } },
       full: { epochs: 400, batchSize: 35, optimizer: torchAdam(1e-3), scheduler: { kind: 'plateau', monitor: 'valAccuracy', mode: 'max', patience: 10, factor: 0.1 } },
     },
     notes: [
@@ -171,6 +176,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     profiles: {
       // 3 tracks per genre leave 7 per genre unseen, which test/predict.test.ts predicts on
       smoke: { epochs: 8, batchSize: 32, optimizer: torchAdam(1e-3), maxTracksPerClass: 3 },
+      default: { epochs: 15, batchSize: 32, optimizer: torchAdam(1e-3) },
       full: { epochs: 30, batchSize: 32, optimizer: torchAdam(1e-3) },
     },
     notes: ["The seed's CNN notebook does not run (its data preparation fails), so channels, dense width, optimizer and epochs are ours."],
@@ -183,6 +189,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     build: (s, c, o) => biGruClassifier({ nMels: s[1] as number, numClasses: c, ...o }),
     profiles: {
       smoke: { epochs: 2, batchSize: 8, optimizer: kerasAdam(1e-3), crop: { min: 32, max: 64 }, ttaCrops: 4, model: { units: 16, layers: 1 } },
+      default: { epochs: 20, batchSize: 8, optimizer: kerasAdam(1e-3), crop: { min: 64, max: 128 }, ttaCrops: 8, model: { units: 32, layers: 1 } },
       full: seed002Full(20),
     },
     notes: [
@@ -201,6 +208,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     build: (s, c, o) => transformerClassifier({ nMels: s[1] as number, numClasses: c, ...o }),
     profiles: {
       smoke: { epochs: 2, batchSize: 8, optimizer: kerasAdam(1e-3), crop: { min: 32, max: 64 }, ttaCrops: 4, model: { layers: 1, dff: 64 } },
+      default: { epochs: 20, batchSize: 8, optimizer: kerasAdam(1e-3), crop: { min: 64, max: 128 }, ttaCrops: 8, model: { layers: 1, dff: 64 } },
       full: seed002Full(100),
     },
     notes: [
@@ -225,6 +233,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     build: (s, c, o) => trackCnn({ inputShape: s as [number, number, number], numClasses: c, ...o }),
     profiles: {
       smoke: { epochs: 8, batchSize: 16, optimizer: torchAdam(1e-3), maxTracksPerClass: 6 },
+      default: { epochs: 15, batchSize: 16, optimizer: torchAdam(1e-3) },
       full: { epochs: 10, batchSize: 128, optimizer: torchAdam(1e-3) },
     },
     notes: [
@@ -250,6 +259,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     build: (s, c, o) => trackCnn({ variant: 'code', inputShape: s as [number, number, number], numClasses: c, ...o }),
     profiles: {
       smoke: { epochs: 3, batchSize: 32, optimizer: torchAdam(1e-3), maxTracksPerClass: 3 },
+      default: { epochs: 10, batchSize: 32, optimizer: torchAdam(1e-3) },
       full: { epochs: 10, batchSize: 128, optimizer: torchAdam(1e-3) },
     },
     notes: ['Double softmax of the seed not copied (see seed004-cnn).'],

@@ -5,7 +5,7 @@
  * leakage-free split). `finish()` renders the static figures and writes metrics.json; the runner
  * (`genre-lab run`) reads those files for results/summary.md.
  *
- *   const nb = await setupNotebook('07-mlp-genre-classifier', { dataset: 'gtzan', profile: 'smoke' });
+ *   const nb = await setupNotebook('07-mlp-genre-classifier', { dataset: 'gtzan', profile: 'default' });
  *   nb.figure('training-curves', trainingCurves(history));
  *   nb.compare([{ metric: 'test accuracy', thisRun: acc, seed: 0.63, source: 'seed 003 §13' }]);
  *   nb.finish();
@@ -102,9 +102,9 @@ export class NotebookSession {
     return this.profile === 'smoke';
   }
 
-  /** The value for the current profile. */
-  pick<T>(values: { smoke: T; full: T }): T {
-    return values[this.profile];
+  /** The value for the current profile (`default` falls back to `full` when not given). */
+  pick<T>(values: { smoke: T; default?: T; full: T }): T {
+    return this.profile === 'default' ? values.default ?? values.full : values[this.profile];
   }
 
   /** A short description of the configuration, for the configuration cell's output. */
