@@ -3,6 +3,7 @@ import * as path from 'path';
 import type { Command } from './index';
 import { PROFILES, type Profile } from '../notebook/config';
 import { exportHtml } from '../notebook/export';
+import { staticOutputs } from '../notebook/staticOutputs';
 import { listNotebooks, runNotebookAsync, selectNotebooks, type NotebookRun } from '../notebook/runner';
 import { writeSummary } from '../notebook/summary';
 import { RESULTS_DIR, ROOT } from '../paths';
@@ -113,6 +114,10 @@ export const command: Command = {
         const x = exportHtml(r.executed, r.executed.replace(/\.ipynb$/, '.html'));
         extra = `, html ${(x.bytes / 1e6).toFixed(1)} MB`;
       }
+      // The copy the repository keeps: static SVGs beside the interactive figures, no inlined plotly.js.
+      const st = staticOutputs(r.executed);
+      extra += `, ${st.figures} static figure(s), ${(st.bytes / 1e3).toFixed(0)} kB`;
+      if (st.missing.length) extra += ` (${st.missing.length} without SVG: ${st.missing[0]}…)`;
       console.log(`ok (${r.seconds.toFixed(1)} s${extra})` + ' '.repeat(20));
     }
     const total = (Date.now() - t0) / 1000;

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { resultsDir } from '../paths';
 import { type Figure, saveFigure, renderStatic, show } from '../plots/index';
-import { displayBundle } from '../plots/show';
+import { displayBundle, kernelWriter } from '../plots/show';
 import { type DatasetChoice, type DatasetName, type Profile, resolveDataset, resolveProfile, resolveSeed } from './config';
 
 export interface NotebookOptions {
@@ -118,7 +118,7 @@ export class NotebookSession {
     if (!/^[\w.-]+$/.test(name)) throw new Error(`figure name '${name}' must be a file stem (letters, digits, - _ .)`);
     const saved = saveFigure(fig, path.join(this.figuresDir, name));
     if (!this.figures.includes(saved.json)) this.figures.push(saved.json);
-    if (opts.show !== false) show(fig);
+    if (opts.show !== false) show(fig, kernelWriter(), { savedAs: saved.json });
   }
 
   /** Records metrics (merged into metrics.json's `metrics`). */
