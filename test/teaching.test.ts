@@ -78,5 +78,13 @@ test('staticOutputs: figure outputs get their SVG, lose the inlined plotly.js, a
   assert.match(a.data['image/svg+xml'], /^<svg/);
   assert.ok(!('text/html' in a.data) && !('text/html' in b.data), 'no inlined plotly.js left');
   assert.ok(PLOTLY_MIME in a.data, 'the interactive figure stays for JupyterLab');
+  // a large interactive figure (a spectrogram's JSON) is left out; its SVG stays
+  const big = out(`${stem}.json`);
+  (big.data as Record<string, unknown>)[PLOTLY_MIME] = { z: Array.from({ length: 30_000 }, (_, i) => i) };
+  fs.writeFileSync(nbFile, JSON.stringify({ cells: [{ cell_type: 'code', outputs: [big] }] }));
+  staticOutputs(nbFile);
+  const c = JSON.parse(fs.readFileSync(nbFile, 'utf8')).cells[0].outputs[0];
+  assert.ok(!(PLOTLY_MIME in c.data) && 'image/svg+xml' in c.data, 'large figure: SVG only');
+  assert.match(c.data['text/plain'], /interactive page, written by a run: .*fig\.html/);
   fs.rmSync(dir, { recursive: true, force: true });
 });

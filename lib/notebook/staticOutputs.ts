@@ -4,7 +4,9 @@
  * `NotebookSession.figure` showed (its metadata names the saved `<stem>.json`) gets the static
  * `<stem>.svg` that `nb.finish()` rendered, as `image/svg+xml`, beside the interactive
  * `application/vnd.plotly.v1+json` (JupyterLab still draws that one); its `text/html` fallback,
- * which carries the whole of plotly.js in the first figure, is dropped.
+ * which carries the whole of plotly.js in the first figure, is dropped, and so is the interactive
+ * figure itself when it is large (a spectrogram's plotly JSON is ~0.5 MB): there the SVG stays, and
+ * the text says where the interactive page is (`results/<notebook>/figures/<name>.html`).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -16,6 +18,9 @@ interface Output {
   data?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
 }
+
+/** Interactive figures larger than this (bytes of JSON) are left out of the kept copy; their SVG stays. */
+export const MAX_INTERACTIVE_BYTES = 100_000;
 
 export interface StaticOutputsResult {
   /** Figure outputs that got their SVG. */
@@ -46,6 +51,10 @@ export function staticOutputs(ipynb: string): StaticOutputsResult {
         continue;
       }
       out.data['image/svg+xml'] = fs.readFileSync(svg, 'utf8');
+      if (JSON.stringify(out.data[PLOTLY_MIME]).length > MAX_INTERACTIVE_BYTES) {
+        delete out.data[PLOTLY_MIME];
+        out.data['text/plain'] = `${out.data['text/plain'] ?? 'figure'} (interactive page, written by a run: ${path.relative(ROOT, json.replace(/\.json$/, '.html')).split(path.sep).join('/')})`;
+      }
       figures++;
     }
   }
