@@ -48,6 +48,10 @@ const close = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol;
 
 /** What each notebook must have computed, beyond the checks every notebook gets. */
 const EXPECT: Record<string, (m: M) => void> = {
+  '00-ai-ml-and-deep-learning': (m) => {
+    assert.equal(m.metrics.tracks, m.metrics.trainTracks + m.metrics.testTracks);
+    assert.ok(m.metrics.accuracy > 2 * m.metrics.chance, `hand-made features + nearest centroid: ${m.metrics.accuracy}`);
+  },
   '01-neuron-and-linear-algebra': (m) => {
     assert.ok(close(m.metrics.neuronOutput, 1 / (1 + Math.exp(-0.45)), 1e-12), 'σ(0.45)');
     assert.equal(m.metrics.layerActivations.length, 3);
@@ -71,7 +75,8 @@ const EXPECT: Record<string, (m: M) => void> = {
   '05-understanding-audio': (m) => {
     assert.deepEqual(m.metrics.spectrogramShape, [1025, 1 + Math.floor(m.metrics.samples / 512)]);
     assert.equal(m.metrics.mfccShape[0], 13);
-    assert.equal(m.figures.length, 6);
+    assert.equal(m.figures.length, 10, 'waveform, 2 spectra, 2 spectrograms, MFCC, 4 hand-made features');
+    for (const g of Object.values(m.metrics.handcrafted) as Record<string, number>[]) assert.ok(g.centroid > 0 && g.envelope > 0 && g.zcr > 0 && g.flux > 0);
   },
   '06-preparing-gtzan': (m) => {
     assert.equal(m.metrics.segmentsPerTrack, 10);

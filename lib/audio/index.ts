@@ -14,7 +14,7 @@ import { decodeMp3, looksLikeMp3 } from './mp3';
 import { resample } from './resample';
 
 export { AudioError, type AudioErrorReason } from './errors';
-export { decodeWav, writeWav, type Decoded } from './wav';
+export { decodeWav, writeWav, wavBytes, type Decoded } from './wav';
 export { decodeMp3 } from './mp3';
 export { resample, resampledLength, RESAMPLE_ZERO_CROSSINGS } from './resample';
 export { makeChunks, segments } from './chunks';

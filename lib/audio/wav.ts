@@ -100,7 +100,12 @@ function pcmToFloat(raw: Uint8Array, frames: number, channels: number, bits: num
  * same numbers back to within one LSB); bitDepth '32f' writes IEEE float.
  */
 export function writeWav(file: string, y: Float32Array, sr: number, bitDepth: 16 | 24 | 32 | '32f' = 16): void {
-  if (!Number.isInteger(sr) || sr <= 0) throw new Error(`writeWav ${file}: sample rate must be a positive integer, got ${sr}`);
+  fs.writeFileSync(file, wavBytes(y, sr, bitDepth, `writeWav ${file}`));
+}
+
+/** The bytes `writeWav` writes (e.g. for a data: URI). */
+export function wavBytes(y: Float32Array, sr: number, bitDepth: 16 | 24 | 32 | '32f' = 16, what = 'wavBytes'): Uint8Array {
+  if (!Number.isInteger(sr) || sr <= 0) throw new Error(`${what}: sample rate must be a positive integer, got ${sr}`);
   const wav = new WaveFile();
   if (bitDepth === '32f') {
     wav.fromScratch(1, sr, '32f', Float64Array.from(y));
@@ -113,5 +118,5 @@ export function writeWav(file: string, y: Float32Array, sr: number, bitDepth: 16
     }
     wav.fromScratch(1, sr, String(bitDepth), ints);
   }
-  fs.writeFileSync(file, wav.toBuffer());
+  return wav.toBuffer();
 }

@@ -8,7 +8,7 @@ const USAGE = [
   'generate  renders the embedded datasets (deterministic from --seed, default 2024) into DIR',
   '          (default data/generated): gtzan/genres/<genre>/<genre>.000NN.wav (22050 Hz mono 16-bit,',
   '          30 s; --tracks per genre, default 10) and fma/{fma_metadata/tracks.csv, genres.csv,',
-  '          fma_small/NNN/NNNNNN.mp3} (--fma-tracks per top genre, default 6).',
+  '          fma_small/NNN/NNNNNN.mp3} (--fma-tracks per top genre, default 16).',
   'check     detects the layout of DIR (GTZAN original, GTZAN Kaggle, FMA), reads every audio file and',
   '          reports tracks per genre, durations, formats and each unreadable file with the reason.',
   '          Exit 0 when the tree is usable (unreadable files are listed, not fatal), 1 when not.',

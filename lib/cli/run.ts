@@ -3,6 +3,7 @@ import * as path from 'path';
 import type { Command } from './index';
 import { PROFILES, type Profile } from '../notebook/config';
 import { exportHtml } from '../notebook/export';
+import { staticOutputs } from '../notebook/staticOutputs';
 import { listNotebooks, runNotebookAsync, selectNotebooks, type NotebookRun } from '../notebook/runner';
 import { writeSummary } from '../notebook/summary';
 import { RESULTS_DIR, ROOT } from '../paths';
@@ -17,7 +18,7 @@ interface RunArgs {
 }
 
 function parseArgs(argv: string[]): RunArgs {
-  const out: RunArgs = { names: [], profile: (process.env.GENRE_LAB_PROFILE as Profile) || 'smoke', keepGoing: false, html: false, timeoutS: 3600 };
+  const out: RunArgs = { names: [], profile: (process.env.GENRE_LAB_PROFILE as Profile) || 'default', keepGoing: false, html: false, timeoutS: 3600 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -33,7 +34,7 @@ function parseArgs(argv: string[]): RunArgs {
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else out.names.push(a);
   }
-  if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be smoke or full, got '${out.profile}'`);
+  if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be ${PROFILES.join(', ')}, got '${out.profile}'`);
   if (out.dataset && out.dataset !== 'generated' && out.dataset !== 'real') throw new Error(`--dataset must be generated or real, got '${out.dataset}'`);
   if (!(out.timeoutS > 0)) throw new Error('--timeout must be a positive number of seconds');
   return out;
@@ -43,14 +44,15 @@ export const command: Command = {
   name: 'run',
   summary: 'execute the notebooks headless on the tslab kernel (what `npm start` does)',
   usage: [
-    'Usage: genre-lab run [NAME...] [--profile smoke|full] [--dataset generated|real] [--keep-going] [--html] [--timeout S]',
+    'Usage: genre-lab run [NAME...] [--profile default|smoke|full] [--dataset generated|real] [--keep-going] [--html] [--timeout S]',
     '',
     'Executes every notebook in notebooks/ in order (or only those named: file name, stem or',
     'unique part of it, e.g. `genre-lab run 05` or `npm start -- audio`), writes the executed copies',
     'with their outputs to results/executed/, each notebook\'s figures and metrics.json to',
     'results/<notebook>/, and results/summary.md + summary.json (this run beside the seeds).',
     '',
-    '  --profile    smoke (default: minutes, what CI runs) or full (the seeds\' exact settings, hours)',
+    '  --profile    default (each notebook\'s point on the generated data, under 20 minutes in all), smoke',
+    '               (seconds per notebook, what CI runs) or full (the seeds\' exact settings, hours)',
     '  --dataset    generated: always the generated stand-in; real: fail unless real data is present',
     '               (default: real GTZAN/FMA when in data/ or named by GENRE_LAB_GTZAN / GENRE_LAB_FMA)',
     '  --keep-going run the remaining notebooks after a failure (default: stop at the first)',
@@ -114,6 +116,10 @@ export const command: Command = {
         const x = exportHtml(r.executed, r.executed.replace(/\.ipynb$/, '.html'));
         extra = `, html ${(x.bytes / 1e6).toFixed(1)} MB`;
       }
+      // The copy the repository keeps: static SVGs beside the interactive figures, no inlined plotly.js.
+      const st = staticOutputs(r.executed);
+      extra += `, ${st.figures} static figure(s), ${(st.bytes / 1e3).toFixed(0)} kB`;
+      if (st.missing.length) extra += ` (${st.missing.length} without SVG: ${st.missing[0]}…)`;
       console.log(`ok (${r.seconds.toFixed(1)} s${extra})` + ' '.repeat(20));
     }
     const total = (Date.now() - t0) / 1000;

@@ -1,7 +1,7 @@
 import type { Command } from './index';
 
 const USAGE = [
-  'Usage: genre-lab train <experiment> [--data DIR] [--profile smoke|full] [--split seed|track|fault-filtered] [--out DIR] [--seed N] [--stream]',
+  'Usage: genre-lab train <experiment> [--data DIR] [--profile default|smoke|full] [--split seed|track|fault-filtered] [--out DIR] [--seed N] [--stream]',
   '                         [--max-epochs N] [--train-on-val] [--split-out FILE] [--split-in FILE]',
   '',
   'Trains one experiment (genre-lab list names them) without a notebook: dataset → features (feature',
@@ -12,7 +12,8 @@ const USAGE = [
   '  --data DIR      dataset root (GTZAN or FMA layout), or a folder holding gtzan/ and fma/ (what',
   "                  `genre-lab data generate --out DIR` writes; the experiment's dataset is picked);",
   '                  default the generated set under data/generated',
-  "  --profile P     smoke (default: tiny, seconds to a minute) or full (the seed's own settings)",
+  "  --profile P     default (what npm start runs: seconds to a minute, learns on the generated set),",
+  "                  smoke (tiny, seconds: the pipeline runs) or full (the seed's own settings)",
   "  --split S       seed (the seed's own split), track (leakage-free), fault-filtered (real GTZAN only)",
   '  --out DIR       output folder, default results/<experiment>',
   "  --seed N        override the experiment's seed",
@@ -65,9 +66,9 @@ export const command: Command = {
       console.error(`genre-lab train: unknown experiment '${id}'; known: ${experimentIds().join(', ')}`);
       return 2;
     }
-    const profile = opts.profile ?? 'smoke';
-    if (profile !== 'smoke' && profile !== 'full') {
-      console.error(`genre-lab train: --profile must be smoke or full, got '${profile}'`);
+    const profile = opts.profile ?? 'default';
+    if (profile !== 'smoke' && profile !== 'default' && profile !== 'full') {
+      console.error(`genre-lab train: --profile must be default, smoke or full, got '${profile}'`);
       return 2;
     }
     const split = opts.split;

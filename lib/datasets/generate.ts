@@ -8,7 +8,7 @@
  * cores, yet a 70/30 track-level split still leaves 3 test tracks per genre):
  * - GTZAN-shaped: 10 genres x 10 tracks x 30 s, 22050 Hz mono 16-bit WAV, `genres/<g>/<g>.000NN.wav`
  *   (about 130 MB; 100 tracks = 1000 3-s chunks).
- * - FMA-shaped: 8 top genres x 6 tracks x 30 s mono MP3 (16 kHz, 48 kbit/s: LAME in JS encodes this
+ * - FMA-shaped: 8 top genres x 16 tracks x 30 s mono MP3 (16 kHz, 48 kbit/s: LAME in JS encodes this
  *   about 40x faster than real time; the FMA seed resamples to 16 kHz anyway), with
  *   `fma_metadata/tracks.csv` (FMA's 52 columns under a two-level header), `genres.csv`, and
  *   `fma_small/<id/1000>/<id>.mp3`. Tracks carry 1-3 genres over 32 real FMA genre ids.
@@ -83,7 +83,7 @@ function resolveOptions(o: GenerateOptions = {}): Resolved {
     out: path.resolve(o.out ?? GENERATED_DIR),
     seed: o.seed ?? 2024,
     tracksPerGenre: o.tracksPerGenre ?? 10,
-    fmaTracksPerGenre: o.fmaTracksPerGenre ?? 6,
+    fmaTracksPerGenre: o.fmaTracksPerGenre ?? 16,
     durationS: o.durationS ?? 30,
     borrowProb: o.borrowProb ?? 0.25,
     sets: o.sets ?? ['gtzan', 'fma'],

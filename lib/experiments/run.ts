@@ -102,6 +102,8 @@ export interface PreparedData {
   trainOnVal: boolean;
   /** The epoch cap in force (`maxEpochs`), if any. */
   maxEpochs?: number;
+  /** Multi-label: each class's share of positive training examples (the label-prior baseline's scores). */
+  trainPrior?: Float32Array;
 }
 
 /** The split file `splitOut` writes and `splitIn` reads: example ids per part. */
@@ -140,7 +142,7 @@ async function loadTracks(cfg: ExperimentConfig, dataDir: string): Promise<{ tra
 /** Loads, cuts and featurises the tracks and splits them: everything up to the batch sources. */
 export async function prepareData(id: string, opts: RunOptions = {}): Promise<PreparedData> {
   const cfg = getExperiment(id);
-  const profile = opts.profile ?? 'smoke';
+  const profile = opts.profile ?? 'default';
   const settings = cfg.profiles[profile];
   const split = opts.split ?? cfg.defaultSplit;
   const seed = opts.seed ?? cfg.seed;
@@ -240,7 +242,12 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   const counts = { tracks: tracks.length - skipped.length, examples: { train: sets.train.length, val: pick('val').length, test: sets.test.length } };
   const trained = new Set(sets.train.map((e) => e.track));
   const unseenTracks = [...new Set(sets.test.map((e) => e.track))].filter((t) => !trained.has(t)).map((t) => tracks[t]);
-  const base = { config: cfg, profile, split, seed, dataDir, classNames: classes, counts, skipped, validationFrom, unseenTracks, trainOnVal, maxEpochs: opts.maxEpochs } as const;
+  let trainPrior: Float32Array | undefined;
+  if (multi) {
+    trainPrior = new Float32Array(numClasses);
+    for (const e of sets.train) targetRow(e).forEach((v, c) => (trainPrior![c] += v / sets.train.length));
+  }
+  const base = { config: cfg, profile, split, seed, dataDir, classNames: classes, counts, skipped, validationFrom, unseenTracks, trainOnVal, maxEpochs: opts.maxEpochs, trainPrior } as const;
 
   if (opts.stream) {
     if (cfg.frames === null || multi) throw new Error(`${id}: streaming from the cache supports fixed-shape single-label experiments`);
@@ -372,6 +379,8 @@ export interface Scores {
   ap?: { micro: number; macro: number; weighted: number; perClass: Record<string, number> };
   /** The same with test-time augmentation (random crops averaged). */
   apTta?: { crops: number; micro: number; macro: number; weighted: number };
+  /** The label-prior baseline: every test track scored with the classes' training frequencies (no audio). */
+  apPrior?: { micro: number; macro: number; weighted: number };
   testLoss: number;
 }
 
@@ -391,6 +400,12 @@ export async function scoreModel(model: TF.LayersModel, data: PreparedData): Pro
     testLoss: pred.loss,
     predictions: pred,
   };
+  if (data.trainPrior) {
+    const prior = new Float32Array(pred.n * C);
+    for (let i = 0; i < pred.n; i++) prior.set(data.trainPrior, i * C);
+    const b = multilabelAveragePrecision(pred.targets, prior, C);
+    scores.apPrior = { micro: b.micro, macro: b.macro, weighted: b.weighted };
+  }
   const s = data.config.profiles[data.profile];
   if (s.ttaCrops && data.testSequences) {
     const seqs = data.testSequences;

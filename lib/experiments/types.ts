@@ -25,7 +25,11 @@ export interface Fractions {
   val: number;
 }
 
-export type Profile = 'smoke' | 'full';
+/**
+ * `smoke`: seconds per experiment, only shows the pipeline runs (CI); `default`: what `npm start` and the
+ * notebooks run, a few minutes in all, each notebook's point visible on the generated data; `full`: the seed's settings.
+ */
+export type Profile = 'smoke' | 'default' | 'full';
 
 export interface TrainSettings {
   epochs: number;

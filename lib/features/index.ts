@@ -24,3 +24,4 @@ export * from './npy';
 export * from './extractors';
 export { extractBatch, FeaturePool, type FeatureRef, type BatchOptions } from './batch';
 export { meydaFrames, type MeydaOptions, type MeydaFrames } from './meydaFrames';
+export * from './handcrafted';

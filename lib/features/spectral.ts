@@ -200,7 +200,8 @@ export interface FrameOptions {
   center?: boolean;
 }
 
-function frameSetup(y: Float32Array, o: FrameOptions, mode: PadMode, fn: string) {
+/** Pads (when centred) and counts the frames of `y` the way librosa frames it (`util.frame` after `np.pad`). */
+export function frameSetup(y: Float32Array, o: FrameOptions, mode: PadMode, fn: string) {
   const frameLength = o.frameLength ?? 2048, hop = o.hopLength ?? 512, center = o.center ?? true;
   if (!Number.isInteger(frameLength) || frameLength < 1) throw new Error(`${fn}: frameLength must be a positive integer`);
   if (!Number.isInteger(hop) || hop < 1) throw new Error(`${fn}: hopLength must be a positive integer`);

@@ -6,3 +6,4 @@ export * from './cnn';
 export * from './gru';
 export * from './transformer';
 export * from './attention';
+export * from './nearestCentroid';

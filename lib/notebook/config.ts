@@ -1,11 +1,12 @@
 /**
  * The settings every notebook's ONE configuration cell decides: which dataset (the generated one
  * by default; a real GTZAN / FMA when it is in data/ or named by an environment variable), which
- * profile (`smoke`: minutes, for CI and `npm start`; `full`: the seed's exact settings), the seed.
+ * profile (`default`: what `npm start` runs, each notebook's point shown in minutes; `smoke`: seconds, for CI;
+ * `full`: the seed's exact settings), the seed.
  *
  * Environment variables win over the cell's values, so `genre-lab run --profile full` and CI
  * can steer notebooks without editing them:
- *   GENRE_LAB_PROFILE=smoke|full
+ *   GENRE_LAB_PROFILE=smoke|default|full
  *   GENRE_LAB_DATASET=generated|real      (force one kind; default: real when present)
  *   GENRE_LAB_GTZAN=/path/to/gtzan        (a real GTZAN tree, either layout)
  *   GENRE_LAB_FMA=/path/to/fma            (a real FMA tree: fma_metadata/ + audio)
@@ -13,8 +14,9 @@
  */
 import { DATA_DIR } from '../paths';
 
-export type Profile = 'smoke' | 'full';
-export const PROFILES: readonly Profile[] = ['smoke', 'full'];
+export type { Profile } from '../experiments/types';
+import type { Profile } from '../experiments/types';
+export const PROFILES: readonly Profile[] = ['smoke', 'default', 'full'];
 export type DatasetName = 'gtzan' | 'fma';
 
 export interface DatasetChoice {
@@ -29,10 +31,10 @@ export interface DatasetChoice {
 
 const ENV_VAR: Record<DatasetName, string> = { gtzan: 'GENRE_LAB_GTZAN', fma: 'GENRE_LAB_FMA' };
 
-/** The profile: `$GENRE_LAB_PROFILE` if set, else the cell's value, else 'smoke'. */
+/** The profile: `$GENRE_LAB_PROFILE` if set, else the cell's value, else 'default'. */
 export function resolveProfile(cell?: Profile, env: NodeJS.ProcessEnv = process.env): Profile {
-  const p = env.GENRE_LAB_PROFILE || cell || 'smoke';
-  if (!PROFILES.includes(p as Profile)) throw new Error(`unknown profile '${p}'${env.GENRE_LAB_PROFILE ? ' (from GENRE_LAB_PROFILE)' : ''}: use smoke or full`);
+  const p = env.GENRE_LAB_PROFILE || cell || 'default';
+  if (!PROFILES.includes(p as Profile)) throw new Error(`unknown profile '${p}'${env.GENRE_LAB_PROFILE ? ' (from GENRE_LAB_PROFILE)' : ''}: use ${PROFILES.join(', ')}`);
   return p as Profile;
 }
 

@@ -57,6 +57,7 @@ export function reportRun(nb: NotebookSession, prefix: string, data: PreparedDat
   if (scores.ap) {
     rec.ap = scores.ap;
     rec.apTta = scores.apTta ?? null;
+    rec.apPrior = scores.apPrior ?? null;
     const top = Object.entries(scores.ap.perClass).sort((a, b) => b[1] - a[1]).slice(0, 25);
     nb.figure(`${prefix}-ap-per-genre`, barChart(top.map((t) => t[0]), top.map((t) => t[1]), { title: 'Average precision per genre (best 25, test)', yTitle: 'AP', horizontal: true }));
   }

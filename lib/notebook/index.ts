@@ -6,5 +6,6 @@
 export { setupNotebook, NotebookSession, comparisonMarkdown, formatNumber, type ComparisonRow, type MetricsFile, type NotebookOptions } from './session';
 export { resolveDataset, resolveProfile, resolveSeed, PROFILES, type DatasetChoice, type DatasetName, type Profile } from './config';
 export { markdown } from './display';
+export { audioPlayer, audioHtml, type AudioPlayerOptions } from './audioPlayer';
 export { PUBLISHED, published, type Published } from './published';
 export { describeData, reportRun, seedRow, leakageFreeAccuracy } from './experiment';

@@ -5,7 +5,7 @@
  * leakage-free split). `finish()` renders the static figures and writes metrics.json; the runner
  * (`genre-lab run`) reads those files for results/summary.md.
  *
- *   const nb = await setupNotebook('07-mlp-genre-classifier', { dataset: 'gtzan', profile: 'smoke' });
+ *   const nb = await setupNotebook('07-mlp-genre-classifier', { dataset: 'gtzan', profile: 'default' });
  *   nb.figure('training-curves', trainingCurves(history));
  *   nb.compare([{ metric: 'test accuracy', thisRun: acc, seed: 0.63, source: 'seed 003 §13' }]);
  *   nb.finish();
@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { resultsDir } from '../paths';
 import { type Figure, saveFigure, renderStatic, show } from '../plots/index';
-import { displayBundle } from '../plots/show';
+import { displayBundle, kernelWriter } from '../plots/show';
 import { type DatasetChoice, type DatasetName, type Profile, resolveDataset, resolveProfile, resolveSeed } from './config';
 
 export interface NotebookOptions {
@@ -102,9 +102,9 @@ export class NotebookSession {
     return this.profile === 'smoke';
   }
 
-  /** The value for the current profile. */
-  pick<T>(values: { smoke: T; full: T }): T {
-    return values[this.profile];
+  /** The value for the current profile (`default` falls back to `full` when not given). */
+  pick<T>(values: { smoke: T; default?: T; full: T }): T {
+    return this.profile === 'default' ? values.default ?? values.full : values[this.profile];
   }
 
   /** A short description of the configuration, for the configuration cell's output. */
@@ -118,7 +118,7 @@ export class NotebookSession {
     if (!/^[\w.-]+$/.test(name)) throw new Error(`figure name '${name}' must be a file stem (letters, digits, - _ .)`);
     const saved = saveFigure(fig, path.join(this.figuresDir, name));
     if (!this.figures.includes(saved.json)) this.figures.push(saved.json);
-    if (opts.show !== false) show(fig);
+    if (opts.show !== false) show(fig, kernelWriter(), { savedAs: saved.json });
   }
 
   /** Records metrics (merged into metrics.json's `metrics`). */

@@ -135,6 +135,8 @@ export interface HeatmapOptions {
   /** Values of the feature axis (e.g. mel band centre frequencies), overriding the default. */
   yValues?: number[];
   yTitle?: string;
+  /** Horizontal axis title when it is not time (e.g. a weight matrix: 'output unit'); default 'Time (s)' or 'Frame'. */
+  xTitle?: string;
   /** Colour-bar title, e.g. 'dB'. */
   unit?: string;
   /** Display size limits: larger inputs are average-pooled (default 400 frames × 256 bins, ~100 k cells: a 30-s spectrogram stays a ~0.6 MB figure). */
@@ -198,6 +200,12 @@ export function heatmap(m: Matrix, opts: HeatmapOptions = {}): Figure {
     y = PITCH_CLASSES;
   } else y = yIdx;
   const hasHz = kind === 'spectrogram' && (opts.sr !== undefined || opts.yValues !== undefined);
+  const xTitle = opts.xTitle ?? (timed ? 'Time (s)' : 'Frame');
+  const yTitle = opts.yTitle ?? (kind === 'spectrogram' && !hasHz ? 'Frequency bin' : DEFAULT_Y_TITLE[kind]);
+  const unit = opts.unit ?? (kind === 'mfcc' ? '' : 'dB');
+  // Hover names both axes and the value's unit, e.g. "Time (s): 1.23<br>Frequency (Hz): 440<br>value: -12.3 dB".
+  const xHover = timed && !opts.xTitle ? '%{x:.2f}' : '%{x}';
+  const hovertemplate = `${xTitle}: ${xHover}<br>${yTitle}: %{y}<br>value: %{z}${unit ? ` ${unit}` : ''}<extra></extra>`;
   return {
     data: [
       {
@@ -207,14 +215,14 @@ export function heatmap(m: Matrix, opts: HeatmapOptions = {}): Figure {
         z,
         colorscale: opts.colorscale ?? (kind === 'mfcc' ? 'RdBu' : 'Viridis'),
         ...(kind === 'mfcc' ? { reversescale: true, zmid: 0 } : {}),
-        colorbar: { title: { text: opts.unit ?? (kind === 'mfcc' ? '' : 'dB') } },
-        hovertemplate: `${timed ? 't=%{x:.2f} s' : 'frame %{x}'}<br>%{y}<br>%{z}<extra></extra>`,
+        colorbar: { title: { text: unit } },
+        hovertemplate,
       },
     ],
     layout: {
       ...baseLayout({ title: opts.title ?? `${kind === 'other' ? 'Features' : kind[0].toUpperCase() + kind.slice(1)} [${nFeat} × ${nFrames} frames]`, height: opts.height ?? 380 }),
-      xaxis: axis(timed ? 'Time (s)' : 'Frame'),
-      yaxis: axis(opts.yTitle ?? (kind === 'spectrogram' && !hasHz ? 'Frequency bin' : DEFAULT_Y_TITLE[kind])),
+      xaxis: axis(xTitle),
+      yaxis: axis(yTitle),
     },
   };
 }

@@ -39,7 +39,7 @@ export function confusionMatrix(matrix: Matrix, classNames: readonly string[], o
         colorscale: 'Blues',
         reversescale: true, // plotly.js's 'Blues' runs dark → light; counts should darken
         texttemplate: opts.normalize ? '%{z:.2f}' : '%{z}',
-        hovertemplate: 'true %{y}<br>predicted %{x}<br>%{z}<extra></extra>',
+        hovertemplate: `true label: %{y}<br>predicted label: %{x}<br>${opts.normalize ? 'fraction of the true class' : 'count (examples)'}: %{z}<extra></extra>`,
         colorbar: { title: { text: opts.normalize ? 'fraction' : 'count' } },
       },
     ],

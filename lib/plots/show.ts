@@ -13,6 +13,8 @@ import { figureDiv, plotlyScript } from './html';
 import type { Figure } from './types';
 
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+/** Output metadata key naming a shown figure's saved file (lib/notebook/staticOutputs reads it). */
+export const FIGURE_META = 'genre-lab/figure';
 
 export interface DisplayData {
   data: Record<string, unknown>;
@@ -61,12 +63,14 @@ export function mimeBundle(fig: Figure, opts: { includeLibrary: boolean }): Disp
  * Displays `fig` inline in the notebook. Outside a kernel it prints the text description (so
  * library code that calls `show` still runs in plain node). `writer` replaces the kernel hook (tests).
  */
-export function show(fig: Figure, writer: DisplayWriter | null = kernelWriter()): void {
+export function show(fig: Figure, writer: DisplayWriter | null = kernelWriter(), opts: { savedAs?: string } = {}): void {
   if (!writer) {
     console.log(describeFigure(fig));
     return;
   }
   const bundle = mimeBundle(fig, { includeLibrary: !libraryEmitted });
+  // Where the figure was saved (`<stem>.json`): the headless runner puts its static SVG into this output.
+  if (opts.savedAs) bundle.metadata[FIGURE_META] = { saved: opts.savedAs };
   writer({ ...bundle, transient: {} }, false);
   libraryEmitted = true;
 }
