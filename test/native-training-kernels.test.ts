@@ -67,15 +67,15 @@ test('fused BatchNormalization runs fewer eager kernels than tfjs-layers (the fu
 });
 
 test('a lecture CNN trains identically with the fused BatchNormalization (5 SGD steps)', async () => {
-  const fused = lectureCnn({ inputShape: [20, 13, 1], numClasses: 4, dropout: 0 });
-  const plain = lectureCnn({ inputShape: [20, 13, 1], numClasses: 4, dropout: 0 });
+  const fused = lectureCnn({ inputShape: [130, 13, 1], numClasses: 4, dropout: 0 });
+  const plain = lectureCnn({ inputShape: [130, 13, 1], numClasses: 4, dropout: 0 });
   assert.ok(fused.layers.some((l) => l instanceof BatchNormalization));
   // the same network with tfjs-layers' own batch norm: same layers, same weights
   const swapped = tf.sequential({
     layers: plain.layers.map((l) => (l instanceof BatchNormalization ? tf.layers.batchNormalization({ momentum: 0.99 }) : l)),
   });
   swapped.setWeights(fused.getWeights());
-  const x = tf.randomNormal([16, 20, 13, 1], 0, 1, 'float32', 7);
+  const x = tf.randomNormal([16, 130, 13, 1], 0, 1, 'float32', 7);
   const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3], 'int32'), 4);
   for (const m of [fused, swapped]) {
     // SGD, not Adam: Adam's normalised step turns float-order noise in near-zero gradients into ±lr moves
@@ -88,7 +88,11 @@ test('a lecture CNN trains identically with the fused BatchNormalization (5 SGD 
   const d = Math.max(...wa.map((w, i) => maxDiff(w, wb[i])));
   const moved = Math.max(...wa.map((w, i) => maxDiff(w, plain.getWeights()[i])));
   assert.ok(moved > 1e-2, `the weights moved (${moved})`);
-  assert.ok(d < 1e-4, `weights after 5 steps differ by ${d}`);
+  // The lecture's own input shape (130 × 13): at 20 × 13 the last block normalises 1 × 1 maps of 16
+  // examples, some channels all-zero after ReLU, and x/√(var + ε) blew float-order differences up to
+  // 20 % of the step on some weight draws. Relative to how far training moved the weights: a wrong
+  // gradient or moving statistic differs by the order of `moved` itself.
+  assert.ok(d < 0.01 * moved, `weights after 5 steps differ by ${d}, ${((100 * d) / moved).toFixed(2)} % of how far they moved (${moved})`);
 });
 
 test('a saved model with the fused layer reloads (class name BatchNormalization)', async () => {
