@@ -107,20 +107,24 @@ function blobs(n: number, seed: number, flip = false): ArrayDataset {
 }
 const tinyMlp = () => lectureMlp({ inputShape: [2, 3], numClasses: 2, hidden: [8] });
 
-test('early stopping stops after `patience` bad epochs and restores the best epoch', async () => {
-  const train = blobs(32, 1);
-  const val = blobs(16, 2, true); // opposite labels: validation loss worsens as training succeeds
-  const model = withSeed(3, tinyMlp);
-  const h = await fit(model, {
-    epochs: 30,
-    train: arrayBatches(train, { batchSize: 8, random: mulberry32(4) }),
-    validation: arrayBatches(val, { batchSize: 16 }),
+/** Trains on blobs whose validation set has the opposite labels: validation loss worsens as training succeeds. */
+function fitWorseningVal(model: ReturnType<typeof tinyMlp>, epochs: number, earlyStopping: NonNullable<Parameters<typeof fit>[1]['earlyStopping']>) {
+  return fit(model, {
+    epochs,
+    train: arrayBatches(blobs(32, 1), { batchSize: 8, random: mulberry32(4) }),
+    validation: arrayBatches(blobs(16, 2, true), { batchSize: 16 }),
     output: 'softmax',
     optimizer: { name: 'adam', learningRate: 0.05 },
-    earlyStopping: { monitor: 'valLoss', patience: 3 },
+    earlyStopping,
     seed: 5,
     verbose: false,
   });
+}
+
+test('early stopping stops after `patience` bad epochs and restores the best epoch', async () => {
+  const val = blobs(16, 2, true);
+  const model = withSeed(3, tinyMlp);
+  const h = await fitWorseningVal(model, 30, { monitor: 'valLoss', patience: 3 });
   assert.equal(h.stoppedEarly, true);
   assert.equal(h.epochs.length, (h.bestEpoch ?? 0) + 3);
   assert.equal(h.restoredBest, true);
@@ -132,20 +136,10 @@ test('early stopping stops after `patience` bad epochs and restores the best epo
 });
 
 test("restoreBestWeights 'on-stop' (seed 000): the best weights come back only when training stops early", async () => {
-  const train = blobs(32, 1);
-  const val = blobs(16, 2, true); // validation loss worsens as training succeeds: best epoch early
+  const val = blobs(16, 2, true);
   const run = async (patience: number) => {
     const model = withSeed(3, tinyMlp);
-    const h = await fit(model, {
-      epochs: 8,
-      train: arrayBatches(train, { batchSize: 8, random: mulberry32(4) }),
-      validation: arrayBatches(val, { batchSize: 16 }),
-      output: 'softmax',
-      optimizer: { name: 'adam', learningRate: 0.05 },
-      earlyStopping: { monitor: 'valLoss', patience, restoreBestWeights: 'on-stop' },
-      seed: 5,
-      verbose: false,
-    });
+    const h = await fitWorseningVal(model, 8, { monitor: 'valLoss', patience, restoreBestWeights: 'on-stop' });
     return { h, now: (await evaluate(model, arrayBatches(val, { batchSize: 16 }), 'softmax')).loss };
   };
   const reachedLimit = await run(100);
