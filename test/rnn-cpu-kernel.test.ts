@@ -30,7 +30,7 @@ after(() => {
 
 test('the CPU kernel is built for this CPU and active (where a C++ compiler is present)', { skip }, () => {
   assert.ok(status.active, `CPU kernel not active: ${status.reason}`);
-  assert.match(status.reason, /built for (x86-64(-v[234])?|armv8-a) on \d+ threads?/);
+  assert.match(status.reason, /\(built for (x86-64(-v[234])?|armv8-a)\) on \d+ threads?/);
 });
 
 function maxDiff(a: TF.Tensor, b: TF.Tensor): number {
