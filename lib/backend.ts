@@ -47,15 +47,18 @@ function quietLoad<T>(load: () => T): T {
   }
   const file = path.join(os.tmpdir(), `genre-lab-tf-start-${process.pid}.log`);
   fs.closeSync(2);
-  const fd = fs.openSync(file, 'w');
+  let fd = -1;
   try {
+    // Inside the try: should the file not open (tmpdir not writable), stderr is still put back below.
+    fd = fs.openSync(file, 'w');
     if (fd !== 2) throw new Error(`lib/backend.ts: the TF start-up log got descriptor ${fd}, not 2`);
     return load();
   } finally {
-    fs.closeSync(fd);
+    if (fd >= 0) fs.closeSync(fd);
     fs.openSync(`/proc/self/fd/${saved}`, 'a'); // lowest free descriptor: 2 again
     fs.closeSync(saved);
-    const rest = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l && !TF_STARTUP_NOISE.some((re) => re.test(l)));
+    const written = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    const rest = written.split('\n').filter((l) => l && !TF_STARTUP_NOISE.some((re) => re.test(l)));
     fs.rmSync(file, { force: true });
     if (rest.length) process.stderr.write(rest.join('\n') + '\n');
   }
