@@ -66,8 +66,9 @@ export const command: Command = {
       console.error(`genre-lab train: unknown experiment '${id}'; known: ${experimentIds().join(', ')}`);
       return 2;
     }
-    const profile = opts.profile ?? 'default';
-    if (profile !== 'smoke' && profile !== 'default' && profile !== 'full') {
+    const { PROFILES } = await import('../notebook/config');
+    const profile = (opts.profile ?? 'default') as (typeof PROFILES)[number];
+    if (!PROFILES.includes(profile)) {
       console.error(`genre-lab train: --profile must be default, smoke or full, got '${profile}'`);
       return 2;
     }
