@@ -22,6 +22,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { experimentIds, getExperiment } from '../lib/experiments/registry';
 import { prepareData, runExperiment } from '../lib/experiments/run';
+import { replicateSeed, resolveRun, type RunChoices } from '../lib/experiments/resolve';
 import { cpuKernelStatus } from '../lib/layers/cpuKernel';
 import { DATA_DIR, RESULTS_DIR, ROOT } from '../lib/paths';
 import { ensurePythonPackages, runPythonJson } from './pyref';
@@ -187,18 +188,19 @@ async function main(): Promise<void> {
       log(`${id}: no reference implementation yet; skipped`);
       continue;
     }
-    const profile = cfg.profiles.full;
-    const epochs = Math.min(profile.epochs, maxEpochs ?? Infinity);
+    // one resolution for both sides (lib/experiments/resolve): the full profile, its epochs capped by --max-epochs
+    const runOf = (choices: RunChoices) => resolveRun(id, { flags: { profile: 'full', dataDir, maxEpochs, ...choices }, env: process.env });
+    const { settings: profile, epochs } = runOf({});
     for (const split of splits)
       for (let k = 0; k < seeds; k++) {
-        const seed = cfg.seed + k;
+        const seed = replicateSeed(cfg.seed, k);
         const have = (side: Run['side']) => runs.some((r) => r.experiment === id && r.split === split && r.seed === seed && r.side === side);
         const splitFile = path.join(work, `${id}.${split}.${seed}.json`);
         const ours = async () => {
           if (have('ours')) return;
           log(`${id} ${split} seed ${seed}: genre-lab…`);
           const io = fs.existsSync(splitFile) ? { splitIn: splitFile } : { splitOut: splitFile };
-          const r = await runExperiment(id, { profile: 'full', split, seed, dataDir, ...io, maxEpochs, outDir: path.join(work, `${id}.${split}.${seed}`), verbose: false });
+          const r = await runExperiment(runOf({ split, seed, ...io }), { outDir: path.join(work, `${id}.${split}.${seed}`), verbose: false });
           const m = r.metrics as { accuracy: number; wallSeconds: number; counts: { examples: Record<string, number> } };
           r.model.dispose();
           runs = runs.filter((x) => !(x.experiment === id && x.split === split && x.seed === seed && x.side === 'ours'));
@@ -221,7 +223,7 @@ async function main(): Promise<void> {
           await ours();
           reference();
         } else {
-          if (!fs.existsSync(splitFile)) await prepareData(id, { profile: 'full', split, seed, dataDir, splitOut: splitFile, verbose: false });
+          if (!fs.existsSync(splitFile)) await prepareData(runOf({ split, seed, splitOut: splitFile }), { verbose: false });
           reference();
           await ours();
         }

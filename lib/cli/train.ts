@@ -1,4 +1,6 @@
 import type { Command } from './index';
+import { ArgsError, choiceArg, flagArg, intArg, parseCommandLine, stringArg, wholeArg, type OptionSpec } from './args';
+import { PROFILES, SPLITS, type RunChoices } from '../experiments/resolve';
 
 const USAGE = [
   'Usage: genre-lab train <experiment> [--data DIR] [--profile default|smoke|full] [--split seed|track|fault-filtered] [--out DIR] [--seed N] [--stream]',
@@ -23,75 +25,45 @@ const USAGE = [
   "  --train-on-val  also train on the validation examples (seed 000's dataet_train leak, faithfully)",
   "  --split-out F   write the split's example ids (<track id>#<row> per part) to F (JSON)",
   '  --split-in F    use the split in F (as --split-out writes it) instead of drawing one',
+  '',
+  'Each setting comes from, highest first: these flags, the environment (GENRE_LAB_PROFILE,',
+  "GENRE_LAB_SEED, GENRE_LAB_GTZAN / GENRE_LAB_FMA), the experiment's registry entry.",
 ].join('\n');
 
-function parse(argv: string[]): { id?: string; opts: Record<string, string> } {
-  const opts: Record<string, string> = {};
-  let id: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--stream' || a === '--train-on-val') opts[a.slice(2)] = 'true';
-    else if (a.startsWith('--')) {
-      const [k, inline] = a.slice(2).split('=', 2);
-      const v = inline ?? argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`option --${k} needs a value`);
-      opts[k] = v;
-    } else if (!id) id = a;
-    else throw new Error(`unexpected argument '${a}'`);
-  }
-  return { id, opts };
-}
+const OPTIONS: OptionSpec = {
+  data: { type: 'string' }, profile: { type: 'string' }, split: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' },
+  stream: { type: 'boolean' }, 'max-epochs': { type: 'string' }, 'train-on-val': { type: 'boolean' }, 'split-out': { type: 'string' }, 'split-in': { type: 'string' },
+};
 
 export const command: Command = {
   name: 'train',
   summary: 'train one experiment and write results/<experiment>/ (model, metrics.json, history.json)',
   usage: USAGE,
   async run(argv) {
-    let parsed: ReturnType<typeof parse>;
+    let id: string | undefined, flags: RunChoices, outDir: string | undefined;
     try {
-      parsed = parse(argv);
+      const p = parseCommandLine(argv, OPTIONS, { maxPositionals: 1 });
+      id = p.positionals[0];
+      if (!id) throw new ArgsError('name an experiment');
+      outDir = stringArg(p, 'out');
+      flags = {
+        profile: choiceArg(p, 'profile', PROFILES), split: choiceArg(p, 'split', SPLITS), seed: wholeArg(p, 'seed'), dataDir: stringArg(p, 'data'),
+        stream: flagArg(p, 'stream') || undefined, maxEpochs: intArg(p, 'max-epochs', 1), trainOnVal: flagArg(p, 'train-on-val') || undefined,
+        splitOut: stringArg(p, 'split-out'), splitIn: stringArg(p, 'split-in'),
+      };
     } catch (e) {
-      console.error(`genre-lab train: ${(e as Error).message}\n\n${USAGE}`);
+      if (!(e instanceof ArgsError)) throw e;
+      console.error(`genre-lab train: ${e.message}\n\n${USAGE}`);
       return 2;
     }
-    const { id, opts } = parsed;
-    const known = ['data', 'profile', 'split', 'out', 'seed', 'stream', 'max-epochs', 'train-on-val', 'split-out', 'split-in'];
-    const unknown = Object.keys(opts).filter((k) => !known.includes(k));
-    if (!id || unknown.length) {
-      console.error(`genre-lab train: ${!id ? 'name an experiment' : `unknown option --${unknown[0]}`}\n\n${USAGE}`);
-      return 2;
-    }
-    const { experimentIds, runExperiment } = await import('../experiments');
+    const { experimentIds, runExperiment, resolveRun } = await import('../experiments');
     if (!experimentIds().includes(id)) {
       console.error(`genre-lab train: unknown experiment '${id}'; known: ${experimentIds().join(', ')}`);
       return 2;
     }
-    const { PROFILES } = await import('../notebook/config');
-    const profile = (opts.profile ?? 'default') as (typeof PROFILES)[number];
-    if (!PROFILES.includes(profile)) {
-      console.error(`genre-lab train: --profile must be default, smoke or full, got '${profile}'`);
-      return 2;
-    }
-    const split = opts.split;
-    if (split !== undefined && !['seed', 'track', 'fault-filtered'].includes(split)) {
-      console.error(`genre-lab train: --split must be seed, track or fault-filtered, got '${split}'`);
-      return 2;
-    }
-    const seed = opts.seed === undefined ? undefined : Number(opts.seed);
-    if (seed !== undefined && !Number.isInteger(seed)) {
-      console.error(`genre-lab train: --seed must be an integer, got '${opts.seed}'`);
-      return 2;
-    }
-    const maxEpochs = opts['max-epochs'] === undefined ? undefined : Number(opts['max-epochs']);
-    if (maxEpochs !== undefined && !(Number.isInteger(maxEpochs) && maxEpochs >= 1)) {
-      console.error(`genre-lab train: --max-epochs must be a positive integer, got '${opts['max-epochs']}'`);
-      return 2;
-    }
     try {
-      await runExperiment(id, {
-        profile, split: split as 'seed' | 'track' | 'fault-filtered' | undefined, dataDir: opts.data, outDir: opts.out, seed, stream: opts.stream === 'true',
-        maxEpochs, trainOnVal: opts['train-on-val'] === 'true', splitOut: opts['split-out'], splitIn: opts['split-in'],
-      });
+      // flags over GENRE_LAB_PROFILE / GENRE_LAB_SEED / GENRE_LAB_GTZAN|FMA over the registry (lib/experiments/resolve)
+      await runExperiment(resolveRun(id, { flags, env: process.env }), { outDir });
     } catch (e) {
       console.error(`genre-lab train ${id}: ${(e as Error).message}`);
       return 1;

@@ -33,6 +33,35 @@ export type FeatureSpec =
   /** Seed 004's code: torchaudio MFCC(n_mfcc=20, log_mels=True). */
   | { kind: 'torch-mfcc-logmel'; nMfcc: number; sampleRate: number };
 
+/** How a track becomes examples: the cut, the feature set with its parameters, the layout and the frames. */
+export interface ExampleSpec {
+  cut: CutSpec;
+  features: FeatureSpec;
+  layout: Layout;
+  /** Frames per example (cut or zero-padded), or null to keep every frame. */
+  frames: number | null;
+}
+
+/**
+ * Every example of one track's samples `y` (at `spec.features.sampleRate`): `[examples, ...shape]`,
+ * row-major. What the feature cache stores per track, computed in-process or on a worker.
+ */
+export function trackExamples(y: Float32Array, spec: ExampleSpec, trackId = 'track'): { data: Float32Array; shape: number[] } {
+  const sr = spec.features.sampleRate;
+  const cut = cutTrack(y, sr, spec.cut);
+  if (!cut.length) throw new Error(`${trackId}: too short for one example (${(y.length / sr).toFixed(2)} s)`);
+  const pieces = cut.map((p) => layoutExample(extractFeatures(p, spec.features), spec.layout, spec.frames));
+  const per = pieces[0].data.length;
+  const data = new Float32Array(pieces.length * per);
+  pieces.forEach((p, i) => data.set(p.data, i * per));
+  return { data, shape: [pieces.length, ...pieces[0].shape] };
+}
+
+/** How many seconds of a track the examples need (undefined: the whole track). */
+export function secondsNeeded(cut: CutSpec): number | undefined {
+  return cut.kind === 'head' && cut.seconds !== null ? cut.seconds : undefined;
+}
+
 /** [features, frames] for one example signal. */
 export function extractFeatures(y: Float32Array, spec: FeatureSpec): Matrix {
   const sr = spec.sampleRate;

@@ -3,3 +3,5 @@ export * from './types';
 export * from './features';
 export * from './registry';
 export * from './run';
+export * from './resolve';
+export * from './examples';

@@ -11,7 +11,7 @@ import { datasetRoot } from '../datasets/index';
 import { loadGtzan } from '../datasets/gtzan';
 import { loadFma, multiLabelTarget, type FmaDataset, type FmaTrack } from '../datasets/fma';
 import type { Track } from '../datasets/types';
-import { cacheFeatures, cachedBatches, readCached, type CachedBatch } from '../datasets/cache';
+import { cachedBatches, readCached, type CachedBatch } from '../datasets/cache';
 import { faultFilteredSplit, randomSplit, stratifiedGroupSplit, type Split } from '../datasets/splits';
 import { resultsDir } from '../paths';
 import { classificationReport, confusionMatrix, argmaxRows, type ClassificationReport } from '../metrics/classification';
@@ -25,47 +25,32 @@ import type { EpochLog, History } from '../train/history';
 import { mulberry32, withSeed } from '../train/random';
 import { saveModel } from '../train/checkpoint';
 import { writeNpy } from '../features/npy';
-import { cutTrack, extractFeatures, featureRows, layoutExample } from './features';
-import { getExperiment } from './registry';
+import { featureRows } from './features';
+import { cacheExamples } from './examples';
+import { resolveRun, type ExperimentRun, type RunChoices } from './resolve';
 import { initLike } from '../models/init';
 import { cpuKernelStatus } from '../layers/cpuKernel';
-import type { ExperimentConfig, Profile, SplitKind, TrainSettings } from './types';
+import type { ExperimentConfig, Profile, SplitKind } from './types';
 import { logLine } from '../log';
 
 type Part = 'train' | 'val' | 'test';
 
-export interface RunOptions {
-  profile?: Profile;
-  /** Default: the experiment's own (`defaultSplit`). */
-  split?: SplitKind;
-  /** Dataset root; default the generated set (rendered on first use). */
-  dataDir?: string;
-  /** Default results/<experiment>. */
-  outDir?: string;
-  /** Default: the experiment's seed. */
-  seed?: number;
-  /** Feature cache root (default data/cache). */
-  cacheDir?: string;
-  /**
-   * Stream batches from the cached .npy files instead of holding the set in memory (at most one
-   * shuffle buffer of tracks is loaded). Needs a track-level split (every row of a track on one
-   * side: `track` or `fault-filtered`) and a fixed-shape single-label experiment.
-   */
-  stream?: boolean;
-  /**
-   * Seed 000's leak, faithfully: its training loader also holds the validation examples (the
-   * misspelt `dataet_train`); validation still runs on them.
-   */
-  trainOnVal?: boolean;
-  /** Caps the profile's epochs (time-boxed comparisons); recorded in metrics.json. */
-  maxEpochs?: number;
-  /** Writes the split's example ids (`<track id>#<row>` per part) to this JSON file. */
-  splitOut?: string;
-  /** Reads the split from such a file instead of drawing it (every example must be listed). */
-  splitIn?: string;
+/** How a run reports: progress lines and a callback per epoch. */
+export interface RunHooks {
   onEpoch?: (log: EpochLog) => void | Promise<void>;
   /** Progress lines (default lib/log.ts: stderr, stdout in a notebook); false silences them. */
   verbose?: boolean | ((line: string) => void);
+}
+
+/** A run's choices (flags) and hooks: what `runExperiment(id, options)` and `prepareData(id, options)` take. */
+export type ExperimentOptions = RunChoices & RunHooks & {
+  /** Default results/<experiment>. */
+  outDir?: string;
+};
+
+/** The run itself, or an experiment id resolved with `options` as its flags (no environment). */
+function asRun(run: ExperimentRun | string, options: RunChoices): ExperimentRun {
+  return typeof run === 'string' ? resolveRun(run, { flags: options }) : run;
 }
 
 /** One example: its track, and where its numbers sit in the feature cache (entry, row). */
@@ -78,6 +63,8 @@ interface Example {
 }
 
 export interface PreparedData {
+  /** The resolved run this data was prepared for (settings, seeds, feature spec). */
+  run: ExperimentRun;
   config: ExperimentConfig;
   profile: Profile;
   split: SplitKind;
@@ -123,7 +110,7 @@ export interface SplitFile {
 /** An example's id in split files: its track id and its row among the track's examples. */
 export const exampleId = (trackId: string, row: number): string => `${trackId}#${row}`;
 
-function say(v: RunOptions['verbose']): (line: string) => void {
+function say(v: RunHooks['verbose']): (line: string) => void {
   return v === false ? () => {} : typeof v === 'function' ? v : logLine;
 }
 
@@ -139,16 +126,17 @@ async function loadTracks(cfg: ExperimentConfig, dataDir: string): Promise<{ tra
   return { tracks: ds.tracks, fma: ds, classes: [] };
 }
 
-/** Loads, cuts and featurises the tracks and splits them: everything up to the batch sources. */
-export async function prepareData(id: string, opts: RunOptions = {}): Promise<PreparedData> {
-  const cfg = getExperiment(id);
-  const profile = opts.profile ?? 'default';
-  const settings = cfg.profiles[profile];
-  const split = opts.split ?? cfg.defaultSplit;
-  const seed = opts.seed ?? cfg.seed;
+/**
+ * Loads, cuts and featurises the tracks and splits them: everything up to the batch sources. Takes
+ * the resolved run (or an experiment id and its options, resolved here with resolveRun).
+ */
+export async function prepareData(runOrId: ExperimentRun | string, opts: ExperimentOptions = {}): Promise<PreparedData> {
+  const run = asRun(runOrId, opts);
+  const cfg = run.experiment;
+  const { id } = cfg;
+  const { settings, split, seed, seeds } = run;
   const log = say(opts.verbose);
-  if (split === 'fault-filtered' && cfg.dataset !== 'gtzan') throw new Error(`${id}: the fault-filtered split exists for GTZAN only`);
-  const dataDir = opts.dataDir ? datasetRoot(cfg.dataset, opts.dataDir) : path.resolve((await ensureGenerated({ sets: [cfg.dataset] }))[cfg.dataset]);
+  const dataDir = run.dataDir ? datasetRoot(cfg.dataset, run.dataDir) : path.resolve((await ensureGenerated({ sets: [cfg.dataset] }))[cfg.dataset]);
 
   let { tracks, fma, classes } = await loadTracks(cfg, dataDir);
   if (settings.maxTracksPerClass) {
@@ -165,24 +153,7 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
 
   // Features of every track through the feature cache (data/cache/, .npy per track): computed
   // once per (dataset, feature settings), reused by every experiment sharing them.
-  const sr = cfg.features.sampleRate;
-  const duration = cfg.cut.kind === 'head' && cfg.cut.seconds !== null ? cfg.cut.seconds : undefined;
-  const cache = await cacheFeatures(tracks, {
-    dataset: { name: cfg.dataset, root: dataDir },
-    config: { features: cfg.features, cut: cfg.cut, layout: cfg.layout, frames: cfg.frames },
-    compute: async (t) => {
-      const y = (await t.audio({ sr, duration })).y;
-      const cut = cutTrack(y, sr, cfg.cut);
-      if (!cut.length) throw new Error(`${t.id}: too short for one example (${(y.length / sr).toFixed(2)} s)`);
-      const pieces = cut.map((p) => layoutExample(extractFeatures(p, cfg.features), cfg.layout, cfg.frames));
-      const per = pieces[0].data.length;
-      const data = new Float32Array(pieces.length * per);
-      pieces.forEach((p, i) => data.set(p.data, i * per));
-      return { data, shape: [pieces.length, ...pieces[0].shape] };
-    },
-    onProgress: opts.verbose === false ? false : undefined,
-    dir: opts.cacheDir,
-  });
+  const cache = await cacheExamples(tracks, run.examples, { dataset: { name: cfg.dataset, root: dataDir }, dir: run.cacheDir, onProgress: opts.verbose === false ? false : undefined });
   const skipped: PreparedData['skipped'] = cache.problems.map((p) => ({ track: p.file, reason: p.message }));
   if (skipped.length) log(`[${id}] skipped ${skipped.length} unreadable track(s): ${skipped.map((s) => s.track).join(', ')}`);
   const trackIndex = new Map(tracks.map((t, i) => [t, i] as const));
@@ -201,9 +172,9 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   };
 
   // Assign every example to train / val / test (lib/datasets/splits).
-  const so = { testSize: cfg.fractions.test, valSize: cfg.fractions.val, seed };
+  const so = { testSize: cfg.fractions.test, valSize: cfg.fractions.val, seed: seeds.split };
   let s: Split;
-  if (opts.splitIn) s = readSplit(opts.splitIn, examples.map((e) => exampleId(tracks[e.track].id, e.row)));
+  if (run.splitIn) s = readSplit(run.splitIn, examples.map((e) => exampleId(tracks[e.track].id, e.row)));
   else if (split === 'seed') s = randomSplit(examples.length, so);
   else if (split === 'track') s = stratifiedGroupSplit(examples.map((e) => tracks[e.track].genre), examples.map((e) => tracks[e.track].id), so);
   else {
@@ -213,7 +184,7 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
   }
   const parts = new Array<Part | null>(examples.length).fill(null);
   for (const p of ['train', 'val', 'test'] as const) for (const i of s[p]) parts[i] = p;
-  if (opts.splitOut) {
+  if (run.splitOut) {
     const ids = (p: Part) => s[p].map((i) => exampleId(tracks[examples[i].track].id, examples[i].row));
     const used = [...new Set(examples.map((e) => e.track))].map((t) => tracks[t]);
     const file: SplitFile = {
@@ -221,12 +192,12 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
       tracks: Object.fromEntries(used.map((t) => [t.id, { path: t.path, genre: t.genre }])),
       train: ids('train'), val: ids('val'), test: ids('test'),
     };
-    fs.mkdirSync(path.dirname(path.resolve(opts.splitOut)), { recursive: true });
-    fs.writeFileSync(opts.splitOut, JSON.stringify(file) + '\n');
+    fs.mkdirSync(path.dirname(path.resolve(run.splitOut)), { recursive: true });
+    fs.writeFileSync(run.splitOut, JSON.stringify(file) + '\n');
   }
   const validationFrom = cfg.fractions.val === 0 ? 'test' : 'val';
   const pick = (p: Part) => examples.filter((_, i) => parts[i] === p);
-  const trainOnVal = opts.trainOnVal === true;
+  const trainOnVal = run.trainOnVal;
   if (trainOnVal && validationFrom !== 'val') throw new Error(`${id}: --train-on-val needs a validation split (this experiment validates on its test split)`);
   const sets = { train: trainOnVal ? examples.filter((_, i) => parts[i] === 'train' || parts[i] === 'val') : pick('train'), val: pick(validationFrom === 'test' ? 'test' : 'val'), test: pick('test') };
   for (const [k, v] of Object.entries(sets)) if (!v.length) throw new Error(`${id}: the ${split} split left no ${k} examples (${examples.length} examples from ${tracks.length} tracks); use more tracks`);
@@ -238,7 +209,7 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
     else row[classes.indexOf(tracks[e.track].genre)] = 1;
     return row;
   };
-  const random = mulberry32(seed + 1);
+  const random = mulberry32(seeds.batchOrder);
   const counts = { tracks: tracks.length - skipped.length, examples: { train: sets.train.length, val: pick('val').length, test: sets.test.length } };
   const trained = new Set(sets.train.map((e) => e.track));
   const unseenTracks = [...new Set(sets.test.map((e) => e.track))].filter((t) => !trained.has(t)).map((t) => tracks[t]);
@@ -247,9 +218,9 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
     trainPrior = new Float32Array(numClasses);
     for (const e of sets.train) targetRow(e).forEach((v, c) => (trainPrior![c] += v / sets.train.length));
   }
-  const base = { config: cfg, profile, split, seed, dataDir, classNames: classes, counts, skipped, validationFrom, unseenTracks, trainOnVal, maxEpochs: opts.maxEpochs, trainPrior } as const;
+  const base = { run, config: cfg, profile: run.profile, split, seed, dataDir, classNames: classes, counts, skipped, validationFrom, unseenTracks, trainOnVal, maxEpochs: run.maxEpochs, trainPrior } as const;
 
-  if (opts.stream) {
+  if (run.stream) {
     if (cfg.frames === null || multi) throw new Error(`${id}: streaming from the cache supports fixed-shape single-label experiments`);
     const entryPart = new Array<Part | null | undefined>(cache.entries.length);
     examples.forEach((e, i) => {
@@ -261,13 +232,13 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
       const idx = cache.entries.map((_, ei) => ei).filter((ei) => entryPart[ei] === p);
       const entries = idx.map((ei) => cache.entries[ei]);
       const labels = idx.map((ei) => classes.indexOf(cache.entries[ei].track.genre));
-      return (epoch) => oneHotBatches(cachedBatches(entries, { batchSize: settings.batchSize, rows: true, shuffle, seed, epoch, labels, dropLast: shuffle && settings.dropLast }), numClasses);
+      return (epoch) => oneHotBatches(cachedBatches(entries, { batchSize: settings.batchSize, rows: true, shuffle, seed: seeds.stream, epoch, labels, dropLast: shuffle && settings.dropLast }), numClasses);
     };
     return { ...base, inputShape: examples[0].shape, train: stream('train', true), validation: stream(validationFrom, false), test: stream('test', false) };
   }
 
   if (cfg.frames === null) {
-    const nFeatures = featureRows(cfg.features);
+    const nFeatures = featureRows(run.examples.features);
     const seqs = (list: Example[]): SequenceSet => ({
       sequences: list.map(dataOf),
       nFeatures,
@@ -344,15 +315,15 @@ function concatRows(rows: Float32Array[], width: number): Float32Array {
 
 /** The experiment's network for the prepared data, initialised from the run's seed. */
 export function buildModel(data: PreparedData): TF.LayersModel {
-  const settings = data.config.profiles[data.profile];
-  return withSeed(data.seed, () => initLike(data.config.build(data.inputShape, data.classNames.length, settings.model ?? {}), data.config.framework));
+  const { experiment, settings, seeds } = data.run;
+  return withSeed(seeds.init, () => initLike(experiment.build(data.inputShape, data.classNames.length, settings.model ?? {}), experiment.framework));
 }
 
 /** Fits with the profile's settings; validation each epoch, progress lines, seeded dropout. */
-export function trainModel(model: TF.LayersModel, data: PreparedData, opts: Pick<RunOptions, 'onEpoch' | 'verbose'> = {}): Promise<History> {
-  const s: TrainSettings = data.config.profiles[data.profile];
+export function trainModel(model: TF.LayersModel, data: PreparedData, opts: RunHooks = {}): Promise<History> {
+  const { settings: s, epochs, seeds } = data.run;
   return fit(model, {
-    epochs: Math.min(s.epochs, data.maxEpochs ?? Infinity),
+    epochs,
     train: data.train,
     validation: data.validation,
     output: data.config.output,
@@ -361,7 +332,7 @@ export function trainModel(model: TF.LayersModel, data: PreparedData, opts: Pick
     earlyStopping: s.earlyStopping,
     clipNorm: s.clipNorm,
     l2: s.l2,
-    seed: data.seed + 2,
+    seed: seeds.training,
     onEpoch: opts.onEpoch,
     verbose: opts.verbose,
   });
@@ -406,10 +377,10 @@ export async function scoreModel(model: TF.LayersModel, data: PreparedData): Pro
     const b = multilabelAveragePrecision(pred.targets, prior, C);
     scores.apPrior = { micro: b.micro, macro: b.macro, weighted: b.weighted };
   }
-  const s = data.config.profiles[data.profile];
+  const s = data.run.settings;
   if (s.ttaCrops && data.testSequences) {
     const seqs = data.testSequences;
-    const random = mulberry32(data.seed + 3);
+    const random = mulberry32(data.run.seeds.tta);
     const tta = concatRows(
       seqs.sequences.map((q) => predictWithTta(model, q, seqs.nFeatures, { crops: s.ttaCrops, cropLength: s.crop?.max ?? 256, random })),
       C,
@@ -433,7 +404,7 @@ export interface ExperimentResult {
  */
 export async function saveRun(outDir: string, model: TF.LayersModel, data: PreparedData, history: History, scores: Scores, wallSeconds: number): Promise<Record<string, unknown>> {
   const cfg = data.config;
-  const s = cfg.profiles[data.profile];
+  const s = data.run.settings;
   fs.mkdirSync(outDir, { recursive: true });
   const training = {
     profile: data.profile, split: data.split, seed: data.seed, epochsRun: history.epochs.length, bestEpoch: history.bestEpoch ?? null,
@@ -485,11 +456,13 @@ export async function saveRun(outDir: string, model: TF.LayersModel, data: Prepa
   return metrics;
 }
 
-/** The whole run, as `genre-lab train` does it. */
-export async function runExperiment(id: string, opts: RunOptions = {}): Promise<ExperimentResult> {
+/** The whole run, as `genre-lab train` does it: the resolved run (or an id and its options). */
+export async function runExperiment(runOrId: ExperimentRun | string, opts: ExperimentOptions = {}): Promise<ExperimentResult> {
   const t0 = Date.now();
   const log = say(opts.verbose);
-  const data = await prepareData(id, opts);
+  const run = asRun(runOrId, opts);
+  const id = run.experiment.id;
+  const data = await prepareData(run, opts);
   log(`[${id}] ${data.profile} profile, ${data.split} split, seed ${data.seed}: ${data.counts.examples.train} train / ${data.counts.examples.val} val / ${data.counts.examples.test} test examples of shape [${data.inputShape.map((d) => d ?? 'T')}] from ${data.counts.tracks} tracks, ${data.classNames.length} classes`);
   const model = buildModel(data);
   const history = await trainModel(model, data, opts);

@@ -16,7 +16,8 @@ import { DATA_DIR } from '../paths';
 
 export type { Profile } from '../experiments/types';
 import type { Profile } from '../experiments/types';
-export const PROFILES: readonly Profile[] = ['smoke', 'default', 'full'];
+import { chooseProfile, chooseSeed } from '../experiments/resolve';
+export { PROFILES } from '../experiments/resolve';
 export type DatasetName = 'gtzan' | 'fma';
 
 export interface DatasetChoice {
@@ -31,19 +32,20 @@ export interface DatasetChoice {
 
 const ENV_VAR: Record<DatasetName, string> = { gtzan: 'GENRE_LAB_GTZAN', fma: 'GENRE_LAB_FMA' };
 
-/** The profile: `$GENRE_LAB_PROFILE` if set, else the cell's value, else 'default'. */
+/** The profile: `$GENRE_LAB_PROFILE` if set, else the cell's value, else 'default' (lib/experiments/resolve's order). */
 export function resolveProfile(cell?: Profile, env: NodeJS.ProcessEnv = process.env): Profile {
-  const p = env.GENRE_LAB_PROFILE || cell || 'default';
-  if (!PROFILES.includes(p as Profile)) throw new Error(`unknown profile '${p}'${env.GENRE_LAB_PROFILE ? ' (from GENRE_LAB_PROFILE)' : ''}: use ${PROFILES.join(', ')}`);
-  return p as Profile;
+  return chooseProfile({ env, cell: { profile: cell } }).profile;
 }
 
-/** The seed: `$GENRE_LAB_SEED` if set, else the cell's value, else 17 (seed 000's seed). */
-export function resolveSeed(cell?: number, env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.GENRE_LAB_SEED ?? cell ?? 17;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new Error(`seed must be a whole number, got '${raw}'${env.GENRE_LAB_SEED ? ' (from GENRE_LAB_SEED)' : ''}`);
-  return n;
+/** The seed the notebook's own draws use when neither `$GENRE_LAB_SEED` nor the cell sets one (seed 000's). */
+export const NOTEBOOK_SEED = 17;
+
+/**
+ * The seed: `$GENRE_LAB_SEED` if set, else the cell's value, else undefined (each experiment then
+ * runs with its registry seed, and the notebook's own draws with NOTEBOOK_SEED).
+ */
+export function resolveSeed(cell?: number, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return chooseSeed({ env, cell: { seed: cell } }).seed;
 }
 
 /**

@@ -7,6 +7,7 @@
 import * as path from 'path';
 import type { TF } from '../backend';
 import type { PreparedData, Scores } from '../experiments/run';
+import { describeRun } from '../experiments/resolve';
 import type { History } from '../train/history';
 import { barChart, confusionMatrix, trainingCurves } from '../plots/index';
 import { formatReport } from '../metrics/classification';
@@ -14,10 +15,14 @@ import type { NotebookSession } from './session';
 import { published } from './published';
 import { markdown } from './display';
 
-/** One line about the prepared data: examples per part, shape, classes, split. */
+/**
+ * Two lines about the prepared data: the run's settings (epochs, batch, learning rate, tracks per
+ * genre, split, seed: what the notebook's prose talks about), then examples per part, shape, classes.
+ */
 export function describeData(data: PreparedData): string {
   const c = data.counts.examples;
   return (
+    `settings: ${describeRun(data.run)}\n` +
     `${data.config.id} (${data.profile} profile, ${data.split} split, seed ${data.seed}): ` +
     `${c.train} train / ${c.val} validation / ${c.test} test examples of shape [${data.inputShape.map((d) => d ?? 'T').join(', ')}] ` +
     `from ${data.counts.tracks} tracks, ${data.classNames.length} classes` +
@@ -37,6 +42,7 @@ export function reportRun(nb: NotebookSession, prefix: string, data: PreparedDat
   const rec: Record<string, unknown> = {
     experiment: data.config.id,
     split: data.split,
+    seed: data.seed,
     counts: data.counts,
     epochsRun: history.epochs.length,
     bestEpoch: history.bestEpoch ?? null,
@@ -79,13 +85,7 @@ export async function leakageFreeAccuracy(nb: NotebookSession, id: string): Prom
   const { runExperiment } = require('../experiments/run') as typeof import('../experiments/run');
   let r: Awaited<ReturnType<typeof runExperiment>>;
   try {
-    r = await runExperiment(id, {
-      profile: nb.profile,
-      split: 'track',
-      dataDir: nb.dataset?.dir,
-      outDir: path.join(nb.outDir, 'leakage-free', id),
-      verbose: false,
-    });
+    r = await runExperiment(nb.run(id, { split: 'track' }), { outDir: path.join(nb.outDir, 'leakage-free', id), verbose: false });
   } catch (e) {
     // e.g. a smoke profile with 2 tracks per genre has none left for training after a track split
     const why = (e as Error).message;

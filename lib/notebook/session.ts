@@ -15,7 +15,8 @@ import * as path from 'path';
 import { resultsDir } from '../paths';
 import { type Figure, saveFigure, renderStatic, show } from '../plots/index';
 import { displayBundle, kernelWriter } from '../plots/show';
-import { type DatasetChoice, type DatasetName, type Profile, resolveDataset, resolveProfile, resolveSeed } from './config';
+import { type DatasetChoice, type DatasetName, type Profile, NOTEBOOK_SEED, resolveDataset } from './config';
+import { chooseProfile, chooseSeed, resolveRun, subSeed, type ExperimentRun, type RunChoices } from '../experiments/resolve';
 
 export interface NotebookOptions {
   /** The dataset this notebook reads; omit for notebooks without one (the from-scratch lectures). */
@@ -38,10 +39,22 @@ export interface ComparisonRow {
   source?: string;
 }
 
+/** One experiment run a notebook resolved (`nb.run(id)`), as metrics.json lists it. */
+export interface RunRecord {
+  experiment: string;
+  profile: Profile;
+  split: string;
+  seed: number;
+  epochs: number;
+}
+
 export interface MetricsFile {
   notebook: string;
   profile: Profile;
+  /** The seed this notebook ran with: $GENRE_LAB_SEED or the cell's, else its experiments' (when they agree) or the notebook default. */
   seed: number;
+  /** Every experiment run the notebook resolved, with its own seed. */
+  runs: RunRecord[];
   dataset: DatasetChoice | null;
   backend: string | null;
   startedAt: string;
@@ -73,8 +86,13 @@ export function comparisonMarkdown(rows: readonly ComparisonRow[], run: { profil
 export class NotebookSession {
   readonly name: string;
   readonly profile: Profile;
+  /** The seed for the notebook's own random draws (splits, weights, data): the chosen one or NOTEBOOK_SEED. */
   readonly seed: number;
+  /** The seed chosen by $GENRE_LAB_SEED or the cell; undefined = each experiment runs with its registry seed. */
+  readonly chosenSeed: number | undefined;
   readonly dataset: DatasetChoice | null;
+  readonly runs: RunRecord[] = [];
+  private readonly cell: RunChoices;
   readonly outDir: string;
   readonly figuresDir: string;
   readonly metrics: Record<string, unknown> = {};
@@ -87,8 +105,11 @@ export class NotebookSession {
   constructor(name: string, opts: NotebookOptions = {}, dataset: DatasetChoice | null = null) {
     if (!/^[\w.-]+$/.test(name)) throw new Error(`notebook name '${name}' must be a file stem (letters, digits, - _ .)`);
     this.name = name;
-    this.profile = resolveProfile(opts.profile);
-    this.seed = resolveSeed(opts.seed);
+    // lib/experiments/resolve's order: environment over the cell over the defaults
+    this.cell = { profile: opts.profile, seed: opts.seed };
+    this.profile = chooseProfile({ env: process.env, cell: this.cell }).profile;
+    this.chosenSeed = chooseSeed({ env: process.env, cell: this.cell }).seed;
+    this.seed = this.chosenSeed ?? NOTEBOOK_SEED;
     this.dataset = dataset;
     // GENRE_LAB_RESULTS_DIR moves every notebook's results (the tests write to a temporary folder).
     const root = process.env.GENRE_LAB_RESULTS_DIR;
@@ -110,7 +131,32 @@ export class NotebookSession {
   /** A short description of the configuration, for the configuration cell's output. */
   describe(): string {
     const d = this.dataset ? `${this.dataset.name} at ${this.dataset.dir} (${this.dataset.reason})` : 'none';
-    return [`notebook: ${this.name}`, `profile:  ${this.profile}`, `seed:     ${this.seed}`, `dataset:  ${d}`, `results:  ${this.outDir}`].join('\n');
+    const seed = this.chosenSeed !== undefined ? `${this.chosenSeed} (${process.env.GENRE_LAB_SEED ? 'GENRE_LAB_SEED' : 'this cell'})` : `each experiment's own; ${this.seed} for this notebook's own draws`;
+    return [`notebook: ${this.name}`, `profile:  ${this.profile}`, `seed:     ${seed}`, `dataset:  ${d}`, `results:  ${this.outDir}`].join('\n');
+  }
+
+  /**
+   * Experiment `id` resolved with this notebook's choices (environment over the configuration
+   * cell, lib/experiments/resolve): its profile, seed and the notebook's dataset; `choices` (e.g.
+   * a split) are the call's own options, on top. Every run is listed in metrics.json.
+   */
+  run(id: string, choices: RunChoices = {}): ExperimentRun {
+    // The dataset was resolved once by setupNotebook (GENRE_LAB_DATASET, GENRE_LAB_GTZAN / _FMA, data/, generated).
+    const r = resolveRun(id, { flags: { dataDir: this.dataset?.dir, ...choices }, env: process.env, cell: this.cell });
+    this.runs.push({ experiment: r.experiment.id, profile: r.profile, split: r.split, seed: r.seed, epochs: r.epochs });
+    return r;
+  }
+
+  /** Random stream `n` of the notebook's seed (lib/experiments/resolve's `subSeed`), for its own draws. */
+  subSeed(n: number): number {
+    return subSeed(this.seed, n);
+  }
+
+  /** The seed metrics.json records: the chosen one, else the one every resolved run used, else the notebook's. */
+  private recordedSeed(): number {
+    if (this.chosenSeed !== undefined) return this.chosenSeed;
+    const seeds = [...new Set(this.runs.map((r) => r.seed))];
+    return seeds.length === 1 ? seeds[0] : this.seed;
   }
 
   /** Shows `fig` inline and saves it as figures/<name>.json + .html (static SVG at `finish`). */
@@ -153,7 +199,8 @@ export class NotebookSession {
     const file: MetricsFile = {
       notebook: this.name,
       profile: this.profile,
-      seed: this.seed,
+      seed: this.recordedSeed(),
+      runs: this.runs,
       dataset: this.dataset,
       backend,
       startedAt: new Date(this.started).toISOString(),
