@@ -25,3 +25,4 @@ export * from './extractors';
 export { extractBatch, FeaturePool, type FeatureRef, type BatchOptions } from './batch';
 export { meydaFrames, type MeydaOptions, type MeydaFrames } from './meydaFrames';
 export * from './handcrafted';
+export * from './spec';

@@ -87,7 +87,7 @@ export async function leakageFreeAccuracy(nb: NotebookSession, id: string): Prom
   try {
     r = await runExperiment(nb.run(id, { split: 'track' }), { outDir: path.join(nb.outDir, 'leakage-free', id), verbose: false });
   } catch (e) {
-    // e.g. a smoke profile with 2 tracks per genre has none left for training after a track split
+    // e.g. a profile keeping too few tracks per genre leaves a part of the track split empty
     const why = (e as Error).message;
     markdown(`No leakage-free re-run of **${id}** with the \`${nb.profile}\` profile: ${why}`);
     nb.record({ [`leakageFree-${id}`]: { skipped: why } });
