@@ -42,6 +42,11 @@ export interface CacheOptions<T extends Track = Track> {
   config: Record<string, unknown>;
   /** Computes one track's features (typically: load audio, chunk, mfcc). Throwing marks the track bad. */
   compute: (track: T) => Promise<FeatureResult> | FeatureResult;
+  /**
+   * Computes many tracks at once (e.g. on a worker pool, lib/features/batch), handing each result
+   * or error to `done` as it arrives; used instead of `compute` for the tracks not in the cache.
+   */
+  computeAll?: (tracks: T[], done: (index: number, result: FeatureResult | Error) => void) => Promise<void>;
   /** Cache root, default data/cache. */
   dir?: string;
   /** Progress callback; default prints a progress line to stderr every 2 s (pass `false` for silence). */
@@ -165,6 +170,9 @@ export async function cacheFeatures<T extends Track>(tracks: T[], opts: CacheOpt
   let computeMs = 0;
   const res: CacheResult<T> = { dir, entries: [], problems: [], hits: 0, computed: 0, removed: 0, repaired: 0 };
   let failed = 0;
+  // Pass 1: what the cache holds. Slots keep the input order; misses are computed in pass 2.
+  const slots: (CacheEntry<T> | null)[] = new Array(tracks.length).fill(null);
+  const misses: { i: number; npy: string; err: string }[] = [];
   for (let i = 0; i < tracks.length; i++) {
     const track = tracks[i];
     const id = safeId(track.id);
@@ -189,7 +197,7 @@ export async function cacheFeatures<T extends Track>(tracks: T[], opts: CacheOpt
       try {
         // The header's shape and the file's size must agree: a cache file damaged after it was
         // written (truncated by a full disk, a half-copied cache) is recomputed, not read.
-        res.entries.push({ track, file: npy, shape: checkNpy(npy).shape });
+        slots[i] = { track, file: npy, shape: checkNpy(npy).shape };
         res.hits++;
         report();
         continue;
@@ -206,24 +214,48 @@ export async function cacheFeatures<T extends Track>(tracks: T[], opts: CacheOpt
       report();
       continue;
     }
-    const c0 = Date.now();
+    misses.push({ i, npy, err });
+  }
+
+  // Pass 2: compute the misses, storing each as it arrives.
+  const store = (m: (typeof misses)[number], r: FeatureResult | Error) => {
+    const track = tracks[m.i];
     try {
-      const a = asArray(await opts.compute(track), track);
-      const tmp = `${npy}.tmp-${process.pid}`;
+      if (r instanceof Error) throw r;
+      const a = asArray(r, track);
+      const tmp = `${m.npy}.tmp-${process.pid}`;
       writeNpy(tmp, a.data, a.shape);
-      fs.renameSync(tmp, npy);
-      fs.rmSync(err, { force: true });
-      res.entries.push({ track, file: npy, shape: a.shape });
+      fs.renameSync(tmp, m.npy);
+      fs.rmSync(m.err, { force: true });
+      slots[m.i] = { track, file: m.npy, shape: a.shape };
       res.computed++;
     } catch (e) {
       const p = problemOf(track, e);
-      fs.writeFileSync(err, JSON.stringify(p) + '\n');
+      fs.writeFileSync(m.err, JSON.stringify(p) + '\n');
       res.problems.push(p);
       failed++;
     }
-    computeMs += Date.now() - c0;
     report();
+  };
+  const c0 = Date.now();
+  if (opts.computeAll && misses.length) {
+    await opts.computeAll(misses.map((m) => tracks[m.i]), (k, r) => {
+      computeMs = Date.now() - c0;
+      store(misses[k], r);
+    });
+  } else {
+    for (const m of misses) {
+      let r: FeatureResult | Error;
+      try {
+        r = await opts.compute(tracks[m.i]);
+      } catch (e) {
+        r = e instanceof Error ? e : new Error(String(e));
+      }
+      computeMs = Date.now() - c0;
+      store(m, r);
+    }
   }
+  res.entries = slots.filter((e): e is CacheEntry<T> => e !== null);
   return res;
 
   function report(): void {

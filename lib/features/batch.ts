@@ -1,9 +1,9 @@
 /**
  * Dataset-scale feature extraction on all cores: a pool of worker threads, each running the
- * whole file → samples → features pipeline for one clip at a time (no shared state; measured
- * 1.6–1.8× one thread on this 2-core machine: each worker's clip costs ~10 % more CPU than in-process,
- * mostly the input copy and the other worker's contention). Per-frame meyda measured 0.9 clips/s for 30-s MFCCs here; this path
- * is typed-array FFTs end to end.
+ * whole file → samples → features pipeline for one clip at a time (no shared state). It is the
+ * feature cache's engine (lib/experiments/examples.ts): a track's examples are computed from their
+ * `ExampleSpec` alone (`{ examples: spec }`), so training extracts on every core. Timings: `npm run
+ * bench:features`.
  *
  *   const mats = await extractBatch(files, 'mfcc13', { sr: 22050 });            // Matrix[] [13, frames]
  *   const pool = new FeaturePool({ concurrency: 2 }); await pool.run(...); await pool.close();
@@ -15,9 +15,14 @@ import { Worker } from 'worker_threads';
 import { AudioError, type AudioErrorReason } from '../audio/errors';
 import type { Matrix } from './matrix';
 import type { ExtractorName } from './extractors';
+import type { ExampleSpec } from './spec';
 
-/** A named extractor (see EXTRACTORS) or an exported `(y, sr) => Matrix` of a module file (absolute path). */
-export type FeatureRef = ExtractorName | { module: string; name: string };
+/**
+ * What a worker computes: a named extractor (see EXTRACTORS), an exported `(y, sr) => Matrix` of a
+ * module file (absolute path), or a track's examples under an `ExampleSpec` (the file is decoded at
+ * the spec's sample rate; the result has the shape `[examples, ...example shape]`).
+ */
+export type FeatureRef = ExtractorName | { module: string; name: string } | { examples: ExampleSpec };
 
 export interface BatchJob {
   id: number;
@@ -28,7 +33,7 @@ export interface BatchJob {
 }
 
 export type BatchReply =
-  | { id: number; ok: true; data: Float32Array; rows: number; cols: number }
+  | { id: number; ok: true; data: Float32Array; rows: number; cols: number; shape?: number[] }
   | { id: number; ok: false; error: string; reason?: string; file?: string };
 
 export interface BatchOptions {
@@ -74,7 +79,29 @@ export class FeaturePool {
    */
   async run(inputs: (string | Float32Array)[], feature: FeatureRef, opts: Omit<BatchOptions, 'concurrency'> = {}): Promise<Matrix[]> {
     const out: Matrix[] = new Array(inputs.length);
-    let next = 0, done = 0;
+    let failure: Error | undefined;
+    await this.each(inputs, feature, { ...opts, onResult: (i, r) => {
+      if (r instanceof Error) {
+        failure ??= r;
+        return false;
+      }
+      out[i] = { data: r.data, rows: r.shape[0], cols: r.shape[1] };
+    } });
+    if (failure) throw failure;
+    return out;
+  }
+
+  /**
+   * Runs `feature` over every input and hands each result (row-major data and its shape) or its
+   * error to `onResult` as it arrives, in completion order; a bad input does not stop the others
+   * unless `onResult` returns false (then no further input is started). Resolves when all are done.
+   */
+  async each(
+    inputs: (string | Float32Array)[],
+    feature: FeatureRef,
+    opts: Omit<BatchOptions, 'concurrency'> & { onResult: (index: number, result: { data: Float32Array; shape: number[] } | Error) => void | boolean },
+  ): Promise<void> {
+    let next = 0, done = 0, stopped = false;
     const sr = opts.sr === undefined ? 22050 : opts.sr;
     const runOn = (w: Worker): Promise<void> =>
       new Promise<void>((resolve, reject) => {
@@ -91,6 +118,7 @@ export class FeaturePool {
         // a worker never idles while the main thread receives its result and clones its next clip
         // (~1 ms per 30-s clip); the last ones go one at a time to whichever worker is free.
         const fill = () => {
+          if (stopped) return;
           if (inflight.size === 0 && next < inputs.length) send();
           if (inflight.size === 1 && inputs.length - next > this.workers.length) send();
         };
@@ -104,11 +132,14 @@ export class FeaturePool {
           const index = inflight.get(r.id);
           if (index === undefined) return; // another run's reply
           inflight.delete(r.id);
+          let keepOn: void | boolean;
           if (!r.ok) {
             const input = inputs[index];
-            return finish(r.reason && r.file ? new AudioError(r.file, r.reason as AudioErrorReason, r.error.replace(/^[^:]*: /, '')) : new Error(`${typeof input === 'string' ? input : `clip ${index}`}: ${r.error}`));
+            keepOn = opts.onResult(index, r.reason && r.file ? new AudioError(r.file, r.reason as AudioErrorReason, r.error.replace(/^[^:]*: /, '')) : new Error(`${typeof input === 'string' ? input : `clip ${index}`}: ${r.error}`));
+          } else {
+            keepOn = opts.onResult(index, { data: r.data, shape: r.shape ?? [r.rows, r.cols] });
           }
-          out[index] = { data: r.data, rows: r.rows, cols: r.cols };
+          if (keepOn === false) stopped = true;
           opts.onProgress?.(++done, inputs.length);
           fill();
           if (inflight.size === 0) finish();
@@ -120,7 +151,6 @@ export class FeaturePool {
         if (inflight.size === 0) finish();
       });
     await Promise.all(this.workers.map(runOn));
-    return out;
   }
 
   /** Stops the workers. */

@@ -51,10 +51,10 @@ export interface ExampleSpec {
  * Every example of one track's samples `y` (at `spec.features.sampleRate`): `[examples, ...shape]`,
  * row-major. What the feature cache stores per track, computed in-process or on a worker.
  */
-export function trackExamples(y: Float32Array, spec: ExampleSpec, trackId = 'track'): { data: Float32Array; shape: number[] } {
+export function trackExamples(y: Float32Array, spec: ExampleSpec, trackId = ''): { data: Float32Array; shape: number[] } {
   const sr = spec.features.sampleRate;
   const cut = cutTrack(y, sr, spec.cut);
-  if (!cut.length) throw new Error(`${trackId}: too short for one example (${(y.length / sr).toFixed(2)} s)`);
+  if (!cut.length) throw new Error(`${trackId ? `${trackId}: ` : ''}too short for one example (${(y.length / sr).toFixed(2)} s)`);
   const pieces = cut.map((p) => layoutExample(extractFeatures(p, spec.features), spec.layout, spec.frames));
   const per = pieces[0].data.length;
   const data = new Float32Array(pieces.length * per);
