@@ -166,5 +166,5 @@ test('genre-lab train rejects bad arguments with usage (exit 2)', async () => {
     console.error = err;
   }
   assert.match(lines.join('\n'), /unknown experiment 'no-such-experiment'/);
-  assert.match(lines.join('\n'), /--profile must be smoke, default or full, got 'huge'/);
+  assert.match(lines.join('\n'), /--profile must be one of smoke, default, full, got 'huge'/);
 });

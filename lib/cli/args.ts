@@ -68,13 +68,8 @@ export function numberArg(p: Parsed, name: string): number | undefined {
 export function choiceArg<T extends string>(p: Parsed, name: string, allowed: readonly T[]): T | undefined {
   const v = stringArg(p, name);
   if (v === undefined) return undefined;
-  if (!allowed.includes(v as T)) throw new ArgsError(`--${name} must be ${oneOf(allowed)}, got '${v}'`);
+  if (!allowed.includes(v as T)) throw new ArgsError(`--${name} must be one of ${allowed.join(', ')}, got '${v}'`);
   return v as T;
-}
-
-/** 'a, b or c'. */
-export function oneOf(values: readonly string[]): string {
-  return values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
 }
 
 /** A boolean flag. */

@@ -4,9 +4,11 @@
  */
 import * as path from 'path';
 import type { Command } from './index';
-import type { Matrix, Preset, PresetName } from '../features';
+import type { FeatureKind, FeatureSpec, Matrix, PresetName } from '../features';
+import { ArgsError, choiceArg, flagArg, intArg, numberArg, parseCommandLine, stringArg, type OptionSpec, type Parsed } from './args';
 
-const KINDS = ['mfcc', 'mel', 'chroma', 'contrast', 'centroid', 'rolloff', 'zcr', 'rms', 'stft', 'features33'] as const;
+/** The feature kinds (lib/features/spec) this command computes. */
+const KINDS = ['mfcc', 'mel', 'chroma', 'contrast', 'centroid', 'rolloff', 'zcr', 'rms', 'stft', 'features33'] as const satisfies readonly FeatureKind[];
 type Kind = (typeof KINDS)[number];
 
 const USAGE = [
@@ -29,50 +31,56 @@ const USAGE = [
   '  --offset S       start S seconds in       --duration S  read at most S seconds',
 ].join('\n');
 
-function opt(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  if (i < 0) return undefined;
-  const v = argv[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`features: ${name} needs a value`);
-  return v;
-}
+const OPTIONS: OptionSpec = {
+  kind: { type: 'string' }, out: { type: 'string' }, preset: { type: 'string' }, sr: { type: 'string' }, 'n-fft': { type: 'string' }, hop: { type: 'string' },
+  'n-mels': { type: 'string' }, 'n-mfcc': { type: 'string' }, db: { type: 'boolean' }, offset: { type: 'string' }, duration: { type: 'string' },
+};
 
-function num(argv: string[], name: string, integer = true): number | undefined {
-  const v = opt(argv, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) throw new Error(`features: ${name} must be a ${integer ? 'non-negative integer' : 'non-negative number'}, got '${v}'`);
-  return n;
+/** The FeatureSpec (lib/features/spec, the vocabulary training and predict use) the options ask for. */
+function specOf(kind: Kind, preset: PresetName, sr: number, p: Parsed, presets: typeof import('../features').PRESETS): FeatureSpec {
+  const stft = { preset, nFft: intArg(p, 'n-fft', 1), hopLength: intArg(p, 'hop', 1) };
+  const nMels = intArg(p, 'n-mels', 1) ?? presets[preset].mel.nMels;
+  switch (kind) {
+    case 'mel': return { kind, sampleRate: sr, nMels, db: flagArg(p, 'db'), ...stft };
+    case 'mfcc': return { kind, sampleRate: sr, nMels, nMfcc: intArg(p, 'n-mfcc', 1) ?? presets[preset].mfcc.nMfcc, ...stft };
+    default: return { kind, sampleRate: sr, ...stft };
+  }
 }
 
 async function run(argv: string[]): Promise<number> {
-  const { loadAudio, AudioError } = await import('../audio');
-  const F = await import('../features');
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--db') continue;
-    if (argv[i].startsWith('--')) i++; // every other option takes a value
-    else positional.push(argv[i]);
+  let p: Parsed;
+  try {
+    p = parseCommandLine(argv, OPTIONS, { maxPositionals: 1 });
+  } catch (e) {
+    if (!(e instanceof ArgsError)) throw e;
+    console.error(`genre-lab features: ${e.message}\n\n${USAGE}`);
+    return 2;
   }
-  const file = positional[0];
+  const file = p.positionals[0];
   if (!file) {
     console.error(USAGE);
     return 2;
   }
-  const kind = opt(argv, '--kind') as Kind | undefined;
-  if (!kind || !KINDS.includes(kind)) throw new Error(`features: --kind must be one of ${KINDS.join(', ')}${kind ? `, got '${kind}'` : ''}`);
-  const out = opt(argv, '--out');
-  if (!out) throw new Error('features: --out FILE.npy is required');
-  const preset = (opt(argv, '--preset') ?? 'librosa') as PresetName;
-  if (!(preset in F.PRESETS)) throw new Error(`features: --preset must be one of ${Object.keys(F.PRESETS).join(', ')}, got '${preset}'`);
-  const p: Preset = F.PRESETS[preset];
-  const sr = num(argv, '--sr') ?? 22050;
-  const stft = { ...p.stft, nFft: num(argv, '--n-fft') ?? p.stft.nFft, hopLength: num(argv, '--hop') ?? p.stft.hopLength };
-  const nMels = num(argv, '--n-mels') ?? p.mel.nMels;
-  const nMfcc = num(argv, '--n-mfcc') ?? p.mfcc.nMfcc;
+  const { loadAudio, AudioError } = await import('../audio');
+  const F = await import('../features');
+  let spec: FeatureSpec, out: string, preset: PresetName, offset: number | undefined, duration: number | undefined;
+  try {
+    const kind = choiceArg(p, 'kind', KINDS);
+    if (!kind) throw new ArgsError(`--kind must be one of ${KINDS.join(', ')}`);
+    const o = stringArg(p, 'out');
+    if (!o) throw new ArgsError('--out FILE.npy is required');
+    out = o;
+    preset = choiceArg(p, 'preset', Object.keys(F.PRESETS) as PresetName[]) ?? 'librosa';
+    spec = specOf(kind, preset, intArg(p, 'sr', 1) ?? 22050, p, F.PRESETS);
+    offset = numberArg(p, 'offset');
+    duration = numberArg(p, 'duration');
+  } catch (e) {
+    if (!(e instanceof ArgsError)) throw e;
+    throw new Error(`features: ${e.message}`);
+  }
   let loaded;
   try {
-    loaded = await loadAudio(file, { sr, offset: num(argv, '--offset', false), duration: num(argv, '--duration', false) });
+    loaded = await loadAudio(file, { sr: spec.sampleRate, offset, duration });
   } catch (e) {
     if (e instanceof AudioError) {
       console.error(`genre-lab features: ${e.message}`);
@@ -80,28 +88,9 @@ async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const y = loaded.y;
-  const mel = { ...F.melOptions(preset, sr), ...stft, nMels };
-  let m: Matrix;
-  switch (kind) {
-    case 'mel':
-      m = F.melspectrogram(y, mel);
-      if (argv.includes('--db')) m = F.powerToDb(m, p.db);
-      break;
-    case 'mfcc':
-      m = preset === 'torchaudio' ? F.dct(F.powerToDb(F.melspectrogram(y, mel), p.db), nMfcc) : F.mfcc(y, { ...mel, nMfcc, db: p.db });
-      break;
-    case 'chroma': m = F.chromaStft(y, { sr, ...stft }); break;
-    case 'contrast': m = F.spectralContrast(y, { sr, ...stft }); break;
-    case 'centroid': m = F.spectralCentroid(y, { sr, ...stft }); break;
-    case 'rolloff': m = F.spectralRolloff(y, { sr, ...stft }); break;
-    case 'zcr': m = F.zeroCrossingRate(y, { frameLength: stft.nFft, hopLength: stft.hopLength }); break;
-    case 'rms': m = F.rms(y, { frameLength: stft.nFft, hopLength: stft.hopLength }); break;
-    case 'stft': m = F.magnitudeSpectrogram(y, stft); break;
-    case 'features33': m = F.seed001Features33(y, sr, { padMode: p.stft.padMode === 'reflect' ? 'reflect' : 'constant', hopLength: stft.hopLength }); break;
-  }
+  const m: Matrix = F.extractFeatures(loaded.y, spec);
   F.writeMatrixNpy(out, m);
-  console.log(`${path.basename(file)}: ${kind} [${m.rows}, ${m.cols}] (${preset}, sr ${sr}, ${loaded.durationS.toFixed(2)} s) → ${out}`);
+  console.log(`${path.basename(file)}: ${spec.kind} [${m.rows}, ${m.cols}] (${preset}, sr ${spec.sampleRate}, ${loaded.durationS.toFixed(2)} s) → ${out}`);
   return 0;
 }
 

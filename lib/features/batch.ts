@@ -8,6 +8,7 @@
  *   const mats = await extractBatch(files, 'mfcc13', { sr: 22050 });            // Matrix[] [13, frames]
  *   const pool = new FeaturePool({ concurrency: 2 }); await pool.run(...); await pool.close();
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -46,16 +47,70 @@ export interface BatchOptions {
 }
 
 /**
- * The worker entry: compiled batchWorker.js when it exists, else the .ts source under ts-node
- * (tests, bench, the CLI, and tslab, whose in-memory compilation gives this module a .js
- * __filename although only the .ts file is on disk).
+ * The worker entry: compiled batchWorker.js when it exists; else the .ts sources (tests, bench, the
+ * CLI, and tslab, whose in-memory compilation gives this module a .js __filename although only the
+ * .ts file is on disk) transpiled ONCE to JavaScript under node_modules/.cache/genre-lab-worker/
+ * (keyed by the sources' sizes and times), so a worker starts without loading the TypeScript
+ * compiler (seconds per worker). ts-node in the worker is the fallback when TypeScript is absent.
  */
 function workerSource(): string {
   const js = path.join(__dirname, 'batchWorker.js');
   if (fs.existsSync(js)) return `require(${JSON.stringify(js)});`;
   const ts = path.join(__dirname, 'batchWorker.ts');
+  const transpiled = transpiledWorker(ts);
+  if (transpiled) return `require(${JSON.stringify(transpiled)});`;
   const project = path.resolve(__dirname, '..', '..', 'tsconfig.json');
   return `require('ts-node').register({ transpileOnly: true, project: ${JSON.stringify(project)} }); require(${JSON.stringify(ts)});`;
+}
+
+/** The .ts files `entry` imports or requires, transitively (relative specifiers only). */
+function localModules(entry: string): string[] {
+  const seen = new Set<string>();
+  const queue = [entry];
+  while (queue.length) {
+    const f = queue.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    for (const m of fs.readFileSync(f, 'utf8').matchAll(/(?:from|require\(|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
+      const base = path.resolve(path.dirname(f), m[1]);
+      const hit = [`${base}.ts`, path.join(base, 'index.ts')].find((c) => fs.existsSync(c));
+      if (hit) queue.push(hit);
+    }
+  }
+  return [...seen];
+}
+
+let transpiledEntry: string | null | undefined;
+
+/** batchWorker.ts and what it imports, as CommonJS under node_modules/.cache (null without TypeScript). */
+function transpiledWorker(entry: string): string | null {
+  if (transpiledEntry !== undefined) return transpiledEntry;
+  transpiledEntry = null;
+  let tsc: typeof import('typescript');
+  try {
+    tsc = require('typescript') as typeof import('typescript');
+  } catch {
+    return null;
+  }
+  const lib = path.resolve(__dirname, '..');
+  const root = path.dirname(lib);
+  const files = localModules(entry).filter((f) => f.startsWith(lib + path.sep)).sort();
+  const key = crypto.createHash('sha256').update(files.map((f) => { const st = fs.statSync(f); return `${f}:${st.size}:${st.mtimeMs}`; }).join('\n')).digest('hex').slice(0, 16);
+  // under the repository's node_modules, so the compiled files find its packages
+  const dir = path.join(root, 'node_modules', '.cache', 'genre-lab-worker', key);
+  const out = (f: string) => path.join(dir, path.relative(lib, f)).replace(/\.ts$/, '.js');
+  if (!fs.existsSync(path.join(dir, 'complete'))) {
+    const cfg = tsc.readConfigFile(path.join(root, 'tsconfig.json'), tsc.sys.readFile);
+    const options = tsc.parseJsonConfigFileContent(cfg.config ?? {}, tsc.sys, root).options;
+    for (const f of files) {
+      const js = tsc.transpileModule(fs.readFileSync(f, 'utf8'), { compilerOptions: { ...options, noEmit: false, module: tsc.ModuleKind.CommonJS }, fileName: f }).outputText;
+      fs.mkdirSync(path.dirname(out(f)), { recursive: true });
+      fs.writeFileSync(`${out(f)}.tmp-${process.pid}`, js);
+      fs.renameSync(`${out(f)}.tmp-${process.pid}`, out(f));
+    }
+    fs.writeFileSync(path.join(dir, 'complete'), files.map((f) => path.relative(lib, f)).join('\n') + '\n');
+  }
+  return (transpiledEntry = out(entry));
 }
 
 /** A reusable pool of feature workers. */

@@ -10,7 +10,12 @@ import type { Matrix } from './matrix';
 import { sliceCols } from './matrix';
 import { mfcc } from './mfcc';
 import { powerToDb } from './db';
-import { presetMelspectrogram, seed000Features, seed001Features33, seed002MelDb, torchMfcc } from './presets';
+import { melOptions, presetMelspectrogram, PRESETS, seed000Features, seed001Features33, seed002MelDb, torchMfcc, type Preset, type PresetName } from './presets';
+import { dct } from './mfcc';
+import { melspectrogram } from './mel';
+import { chromaStft } from './chroma';
+import { rms, spectralCentroid, spectralContrast, spectralRolloff, zeroCrossingRate } from './spectral';
+import { magnitudeSpectrogram } from './stft';
 
 /** How a track's samples become example signals. */
 export type CutSpec =
@@ -24,19 +29,38 @@ export type CutSpec =
   /** The first `seconds` of the track (seed 004's code: 1 s); `null` = the whole track. */
   | { kind: 'head'; seconds: number | null };
 
+/**
+ * STFT conventions a spec may name: a preset (lib/features/presets: librosa, librosa07, torchaudio)
+ * and FFT size / hop overriding it. Without a preset a kind keeps its own defaults (what the
+ * experiments and the named features use); with one, the preset's settings apply throughout
+ * (what `genre-lab features --preset` asks for).
+ */
+export interface StftChoice {
+  preset?: PresetName;
+  nFft?: number;
+  hopLength?: number;
+}
+
+/** A feature set and its parameters: the one vocabulary of the experiments, the cache, predict, the worker pool and `genre-lab features`. */
 export type FeatureSpec =
-  /** librosa MFCC, n_fft 2048, hop 512 (seed 003 n_mfcc 13; seed 001's CNN). */
-  | { kind: 'mfcc'; nMfcc: number; sampleRate: number }
+  /** librosa MFCC, n_fft 2048, hop 512 (seed 003 n_mfcc 13; seed 001's CNN); with a preset, its mel and dB settings (torchaudio: its MFCC). */
+  | ({ kind: 'mfcc'; nMfcc: number; sampleRate: number; nMels?: number } & StftChoice)
   /** Seed 000: torchaudio MelSpectrogram(n_mels=40) stacked over MFCC(melkwargs n_mels=40) → 80 rows. */
   | { kind: 'torch-mel-mfcc'; nMels: number; nMfcc: number; sampleRate: number }
-  /** Seed 001: MFCC 13 + centroid + chroma 12 + contrast 7 = 33 rows (hop 512). */
-  | { kind: 'features33'; sampleRate: number }
+  /** Seed 001: MFCC 13 + centroid + chroma 12 + contrast 7 = 33 rows (hop 512; a preset's pad mode and hop when named). */
+  | ({ kind: 'features33'; sampleRate: number } & StftChoice)
   /** Seed 002: (power_to_db(mel, ref=max) + 40) / 40, 128 mels at 16 kHz. */
   | { kind: 'mel-db-scaled'; nMels: number; sampleRate: number }
   /** Log-mel (power_to_db, ref 1) with librosa defaults (seed 004 README: mel spectrograms). */
   | { kind: 'log-mel'; nMels: number; sampleRate: number }
   /** Seed 004's code: torchaudio MFCC(n_mfcc=20, log_mels=True). */
-  | { kind: 'torch-mfcc-logmel'; nMfcc: number; sampleRate: number };
+  | { kind: 'torch-mfcc-logmel'; nMfcc: number; sampleRate: number }
+  /** Mel power spectrogram (librosa.feature.melspectrogram), in dB (power_to_db, ref 1) with `db`. */
+  | ({ kind: 'mel'; nMels: number; sampleRate: number; db?: boolean } & StftChoice)
+  /** One librosa descriptor per frame: chroma_stft (12), spectral_contrast (7), centroid, rolloff, zero_crossing_rate, rms (1); |STFT| (1 + n_fft / 2). */
+  | ({ kind: 'chroma' | 'contrast' | 'centroid' | 'rolloff' | 'zcr' | 'rms' | 'stft'; sampleRate: number } & StftChoice);
+
+export type FeatureKind = FeatureSpec['kind'];
 
 /** How a track becomes examples: the cut, the feature set with its parameters, the layout and the frames. */
 export interface ExampleSpec {
@@ -67,23 +91,57 @@ export function secondsNeeded(cut: CutSpec): number | undefined {
   return cut.kind === 'head' && cut.seconds !== null ? cut.seconds : undefined;
 }
 
+/** The STFT settings of a spec that names a preset or FFT size / hop (empty: the function's own defaults). */
+function stftOf(spec: StftChoice): { nFft?: number; hopLength?: number; center?: boolean; padMode?: Preset['stft']['padMode']; window?: 'hann' } {
+  const base = spec.preset ? PRESETS[spec.preset].stft : {};
+  return { ...base, ...(spec.nFft !== undefined ? { nFft: spec.nFft } : {}), ...(spec.hopLength !== undefined ? { hopLength: spec.hopLength } : {}) };
+}
+
 /** [features, frames] for one example signal. */
 export function extractFeatures(y: Float32Array, spec: FeatureSpec): Matrix {
   const sr = spec.sampleRate;
   switch (spec.kind) {
-    case 'mfcc':
+    case 'mfcc': {
       // seed003Mfcc's settings with any number of coefficients
-      return mfcc(y, { sr, nFft: 2048, hopLength: 512, nMfcc: spec.nMfcc });
+      if (!spec.preset) return mfcc(y, { sr, nFft: spec.nFft ?? 2048, hopLength: spec.hopLength ?? 512, nMfcc: spec.nMfcc, ...(spec.nMels !== undefined ? { nMels: spec.nMels } : {}) });
+      const p: Preset = PRESETS[spec.preset];
+      const mel = { ...melOptions(spec.preset, sr), ...stftOf(spec), nMels: spec.nMels ?? p.mel.nMels };
+      return spec.preset === 'torchaudio' ? dct(powerToDb(melspectrogram(y, mel), p.db), spec.nMfcc) : mfcc(y, { ...mel, nMfcc: spec.nMfcc, db: p.db });
+    }
     case 'torch-mel-mfcc':
       return seed000Features(y, sr, { nMels: spec.nMels, nMfcc: spec.nMfcc });
-    case 'features33':
-      return seed001Features33(y, sr);
+    case 'features33': {
+      if (!spec.preset && spec.hopLength === undefined) return seed001Features33(y, sr);
+      const st = stftOf(spec);
+      return seed001Features33(y, sr, { padMode: st.padMode === 'reflect' ? 'reflect' : 'constant', hopLength: st.hopLength });
+    }
     case 'mel-db-scaled':
       return seed002MelDb(y, sr, spec.nMels);
     case 'log-mel':
       return powerToDb(presetMelspectrogram(y, sr, 'librosa', { nMels: spec.nMels }));
     case 'torch-mfcc-logmel':
       return torchMfcc(y, sr, { nMfcc: spec.nMfcc, logMels: true });
+    case 'mel': {
+      const p: Preset | undefined = spec.preset ? PRESETS[spec.preset] : undefined;
+      const m = melspectrogram(y, spec.preset ? { ...melOptions(spec.preset, sr), ...stftOf(spec), nMels: spec.nMels } : { sr, ...stftOf(spec), nMels: spec.nMels });
+      return spec.db ? (p ? powerToDb(m, p.db) : powerToDb(m)) : m;
+    }
+    case 'chroma':
+      return chromaStft(y, { sr, ...stftOf(spec) });
+    case 'contrast':
+      return spectralContrast(y, { sr, ...stftOf(spec) });
+    case 'centroid':
+      return spectralCentroid(y, { sr, ...stftOf(spec) });
+    case 'rolloff':
+      return spectralRolloff(y, { sr, ...stftOf(spec) });
+    case 'zcr':
+    case 'rms': {
+      const st = stftOf(spec);
+      const frames = { ...(st.nFft !== undefined ? { frameLength: st.nFft } : {}), ...(st.hopLength !== undefined ? { hopLength: st.hopLength } : {}) };
+      return spec.kind === 'zcr' ? zeroCrossingRate(y, frames) : rms(y, frames);
+    }
+    case 'stft':
+      return magnitudeSpectrogram(y, stftOf(spec));
   }
 }
 
@@ -91,6 +149,7 @@ export function extractFeatures(y: Float32Array, spec: FeatureSpec): Matrix {
 export function featureRows(spec: FeatureSpec): number {
   switch (spec.kind) {
     case 'mfcc':
+    case 'torch-mfcc-logmel':
       return spec.nMfcc;
     case 'torch-mel-mfcc':
       return spec.nMels + spec.nMfcc;
@@ -98,9 +157,19 @@ export function featureRows(spec: FeatureSpec): number {
       return 33;
     case 'mel-db-scaled':
     case 'log-mel':
+    case 'mel':
       return spec.nMels;
-    case 'torch-mfcc-logmel':
-      return spec.nMfcc;
+    case 'chroma':
+      return 12;
+    case 'contrast':
+      return 7;
+    case 'centroid':
+    case 'rolloff':
+    case 'zcr':
+    case 'rms':
+      return 1;
+    case 'stft':
+      return 1 + Math.floor((stftOf(spec).nFft ?? 2048) / 2);
   }
 }
 

@@ -60,7 +60,7 @@ export interface PredictSpec {
   assumed: string[];
 }
 
-/** Keys each feature kind carries besides `kind`, all positive integers. `satisfies` makes tsc fail when lib/experiments adds a kind this table lacks. */
+/** Keys each feature kind carries besides `kind`, all positive integers. `satisfies` makes tsc fail when lib/features/spec adds a kind this table lacks. */
 const FEATURE_KEYS = {
   mfcc: ['nMfcc', 'sampleRate'],
   'torch-mel-mfcc': ['nMels', 'nMfcc', 'sampleRate'],
@@ -68,6 +68,15 @@ const FEATURE_KEYS = {
   'mel-db-scaled': ['nMels', 'sampleRate'],
   'log-mel': ['nMels', 'sampleRate'],
   'torch-mfcc-logmel': ['nMfcc', 'sampleRate'],
+  // the single descriptors of lib/features/spec, at their own defaults (no model here trains on them yet)
+  mel: ['nMels', 'sampleRate'],
+  chroma: ['sampleRate'],
+  contrast: ['sampleRate'],
+  centroid: ['sampleRate'],
+  rolloff: ['sampleRate'],
+  zcr: ['sampleRate'],
+  rms: ['sampleRate'],
+  stft: ['sampleRate'],
 } as const satisfies Record<FeatureSpec['kind'], readonly string[]>;
 
 /** meta.features keys that are not feature parameters: how examples were cut and laid out. */
