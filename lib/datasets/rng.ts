@@ -2,11 +2,10 @@
  * Seeded pseudo-random numbers for everything in lib/datasets that must be reproducible: the
  * generated audio and every split. Math.random() is never used here.
  *
- * mulberry32 (Tommy Ettinger's 32-bit generator; period 2^32, passes gjrand/PractRand at this
- * size) is enough for shuffling a few thousand items and for audio noise, and it is tiny.
- * Seeds are derived from strings with FNV-1a so each track / split gets an independent stream:
+ * The generator is lib/random's mulberry32. Seeds are derived from strings with FNV-1a so each track / split gets an independent stream:
  * rendering track 7 never depends on whether track 6 was rendered.
  */
+import { mulberry32 } from '../random';
 
 /** FNV-1a 32-bit hash of a string (offset basis 2166136261, prime 16777619). */
 export function hashString(s: string): number {
@@ -20,19 +19,17 @@ export function hashString(s: string): number {
 
 /** A seeded generator: `next()` is uniform in [0, 1). */
 export class Rng {
-  private state: number;
+  /** lib/random's mulberry32, seeded with the hash of the parts. */
+  private readonly draw: () => number;
 
   /** `seed` is a number or any string/number parts, hashed together: `new Rng(42, 'blues', 3)`. */
   constructor(...seed: Array<number | string>) {
-    this.state = hashString(seed.map(String).join('\u0001'));
+    this.draw = mulberry32(hashString(seed.map(String).join('\u0001')));
   }
 
   /** Uniform in [0, 1) (mulberry32). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   /** Uniform in [lo, hi). */

@@ -12,6 +12,7 @@
  * - A seeded random generator, so a notebook run is reproducible.
  * - No biases, as in the lecture (its network learns a + b for a, b ∈ [0, 0.5) without them).
  */
+import { mulberry32 } from '../random';
 
 // ---------------------------------------------------------------------------------------------
 // Vector and matrix operations (lecture 4)
@@ -93,16 +94,9 @@ export function activate(inputs: readonly number[], weights: readonly number[]):
 // Random numbers (seeded, so notebooks are reproducible)
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: a small, fast 32-bit generator; uniform in [0, 1) like `np.random.rand`. */
+/** lib/random's mulberry32 seeded with `seed`: uniform in [0, 1) like `np.random.rand`. */
 export function randomGenerator(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 // ---------------------------------------------------------------------------------------------

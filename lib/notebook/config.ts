@@ -54,7 +54,7 @@ export function resolveSeed(cell?: number, env: NodeJS.ProcessEnv = process.env)
  * use), with one override: `GENRE_LAB_DATASET=generated` always takes the generated set (CI, and
  * `genre-lab run --dataset generated`), `=real` fails unless a real copy is found.
  */
-export async function resolveDataset(name: DatasetName, env: NodeJS.ProcessEnv = process.env): Promise<DatasetChoice> {
+export async function chooseNotebookDataset(name: DatasetName, env: NodeJS.ProcessEnv = process.env): Promise<DatasetChoice> {
   if (name !== 'gtzan' && name !== 'fma') throw new Error(`unknown dataset '${name}': use gtzan or fma`);
   const force = env.GENRE_LAB_DATASET;
   if (force && force !== 'generated' && force !== 'real') throw new Error(`GENRE_LAB_DATASET must be 'generated' or 'real', got '${force}'`);

@@ -15,7 +15,7 @@ import * as path from 'path';
 import { resultsDir } from '../paths';
 import { type Figure, saveFigure, renderStatic, show } from '../plots/index';
 import { displayBundle, kernelWriter } from '../plots/show';
-import { type DatasetChoice, type DatasetName, type Profile, NOTEBOOK_SEED, resolveDataset } from './config';
+import { type DatasetChoice, type DatasetName, type Profile, NOTEBOOK_SEED, chooseNotebookDataset } from './config';
 import { chooseProfile, chooseSeed, resolveRun, subSeed, type ExperimentRun, type RunChoices } from '../experiments/resolve';
 
 export interface NotebookOptions {
@@ -238,7 +238,7 @@ export class NotebookSession {
  * generates the dataset, prepares results/<name>/, and prints what it chose.
  */
 export async function setupNotebook(name: string, opts: NotebookOptions = {}): Promise<NotebookSession> {
-  const dataset = opts.dataset ? await resolveDataset(opts.dataset) : null;
+  const dataset = opts.dataset ? await chooseNotebookDataset(opts.dataset) : null;
   const nb = new NotebookSession(name, opts, dataset);
   console.log(nb.describe());
   return nb;

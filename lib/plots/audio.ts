@@ -4,7 +4,7 @@
  * Long inputs are reduced for display (min/max envelope, pooling) so a 30-s clip stays a small
  * figure; the reduction keeps peaks, so the picture is the one matplotlib would draw.
  */
-import { axis, baseLayout, type Figure, type Matrix, matrixView, round4 } from './types';
+import { axis, baseLayout, type Figure, type PlotMatrix, matrixView, round4 } from './types';
 
 export interface WaveformOptions {
   title?: string;
@@ -162,7 +162,7 @@ const PITCH_CLASSES = ['C', 'C♯', 'D', 'D♯', 'E', 'F', 'F♯', 'G', 'G♯', 
  * time to the right; the axes are labelled with seconds and Hz when `sr`, `hopLength`, `nFft` are
  * given, with frame and bin numbers otherwise.
  */
-export function heatmap(m: Matrix, opts: HeatmapOptions = {}): Figure {
+export function heatmap(m: PlotMatrix, opts: HeatmapOptions = {}): Figure {
   const kind = opts.kind ?? 'other';
   const v = matrixView(m, `heatmap(${kind})`);
   const nFeat = opts.framesFirst ? v.cols : v.rows;

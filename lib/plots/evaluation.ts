@@ -2,7 +2,7 @@
  * Figures of evaluation results: the confusion matrix (seed 000), precision–recall curves
  * (seed 002's per-genre PR curve), bar charts (per-class F1, genre frequencies) and tables.
  */
-import { axis, baseLayout, type Figure, type Matrix, matrixView, round4 } from './types';
+import { axis, baseLayout, type Figure, type PlotMatrix, matrixView, round4 } from './types';
 
 export interface ConfusionOptions {
   title?: string;
@@ -16,7 +16,7 @@ export interface ConfusionOptions {
  * `confusion_matrix` orientation; seed 000 transposed it with `crosstab(pred, true)`: this plot
  * keeps true on the y axis, predicted on x, first class at the top, counts printed in cells).
  */
-export function confusionMatrix(matrix: Matrix, classNames: readonly string[], opts: ConfusionOptions = {}): Figure {
+export function confusionMatrix(matrix: PlotMatrix, classNames: readonly string[], opts: ConfusionOptions = {}): Figure {
   const v = matrixView(matrix, 'confusionMatrix');
   if (v.rows !== v.cols) throw new Error(`confusionMatrix: matrix must be square, got [${v.rows}, ${v.cols}]`);
   if (classNames.length !== v.rows) throw new Error(`confusionMatrix: ${classNames.length} class names for a ${v.rows}×${v.rows} matrix`);

@@ -6,7 +6,7 @@
 import { axis, baseLayout, type Figure, round4, title } from './types';
 
 /** Keras-style history: metric name → one value per epoch (`loss`, `val_loss`, `accuracy`, `val_accuracy`, `lr`, …). */
-export type History = Record<string, readonly number[]>;
+export type SeriesHistory = Record<string, readonly number[]>;
 
 /** lib/train's history (one log object per epoch), accepted as is. */
 export interface EpochHistory {
@@ -26,7 +26,7 @@ const EPOCH_FIELDS: Record<string, string> = {
 };
 
 /** Keras-style series from lib/train's per-epoch logs (fields missing in every epoch are left out). */
-export function historySeries(h: EpochHistory): History {
+export function historySeries(h: EpochHistory): SeriesHistory {
   const out: Record<string, number[]> = {};
   const logs = h.epochs as readonly Record<string, unknown>[];
   for (const [field, name] of Object.entries(EPOCH_FIELDS)) {
@@ -57,9 +57,9 @@ const PRETTY: Record<string, string> = {
  * Keras-style record or lib/train's `History` (its `bestEpoch` is marked). An empty history is an
  * error; a history with only losses draws only the loss panel.
  */
-export function trainingCurves(h: History | EpochHistory, opts: TrainingCurvesOptions = {}): Figure {
+export function trainingCurves(h: SeriesHistory | EpochHistory, opts: TrainingCurvesOptions = {}): Figure {
   const isEpochs = Array.isArray((h as EpochHistory).epochs) && typeof (h as EpochHistory).epochs[0] === 'object';
-  const history: History = isEpochs ? historySeries(h as EpochHistory) : (h as History);
+  const history: SeriesHistory = isEpochs ? historySeries(h as EpochHistory) : (h as SeriesHistory);
   if (isEpochs && opts.bestEpoch === undefined && (h as EpochHistory).bestEpoch !== undefined) opts = { ...opts, bestEpoch: (h as EpochHistory).bestEpoch };
   const keys = Object.keys(history).filter((k) => k !== 'lr' && history[k].length > 0);
   if (!keys.length) throw new Error('trainingCurves: the history has no metric with values');

@@ -19,14 +19,14 @@ export interface Figure {
  * flat row-major buffer with its shape (`{ data, shape: [rows, cols] }`, e.g. a tensor's
  * `dataSync()` and `shape`), or lib/features' `{ data, rows, cols }`.
  */
-export type Matrix =
+export type PlotMatrix =
   | readonly ArrayLike<number>[]
   | { data: ArrayLike<number>; shape: readonly [number, number] | readonly number[] }
   /** lib/features' Matrix: `[rows, cols]` row-major. */
   | { data: ArrayLike<number>; rows: number; cols: number };
 
-/** Rows and columns of a `Matrix`, with a getter; throws on ragged rows or a wrong buffer size. */
-export function matrixView(m: Matrix, what = 'matrix'): { rows: number; cols: number; at: (r: number, c: number) => number } {
+/** Rows and columns of a `PlotMatrix`, with a getter; throws on ragged rows or a wrong buffer size. */
+export function matrixView(m: PlotMatrix, what = 'matrix'): { rows: number; cols: number; at: (r: number, c: number) => number } {
   if (Array.isArray(m)) {
     const rows = m.length;
     const cols = rows ? (m[0] as ArrayLike<number>).length : 0;

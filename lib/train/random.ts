@@ -4,17 +4,10 @@
  * model building and training inside `withSeed` makes a run repeat exactly on the same backend.
  */
 
-/** mulberry32: a small, fast 32-bit PRNG; uniform [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../random';
+
+/** mulberry32 (lib/random.ts, the project's one generator): uniform [0, 1). */
+export { mulberry32 };
 
 /** Fisher–Yates shuffle of a copy. */
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
