@@ -1,5 +1,6 @@
 import * as path from 'path';
 import type { Command } from './index';
+import { ArgsError, choiceArg, flagArg, intArg, parseCommandLine, stringArg, wholeArg } from './args';
 
 const USAGE = [
   'Usage: genre-lab data generate [--out DIR] [--seed N] [--tracks N] [--fma-tracks N] [--only gtzan|fma]',
@@ -14,35 +15,20 @@ const USAGE = [
   '          Exit 0 when the tree is usable (unreadable files are listed, not fatal), 1 when not.',
 ].join('\n');
 
-function option(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  if (i < 0) return undefined;
-  const v = argv[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`data: ${name} needs a value`);
-  return v;
-}
-
-function intOption(argv: string[], name: string): number | undefined {
-  const v = option(argv, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`data: ${name} must be an integer, got '${v}'`);
-  return n;
-}
-
 async function generateCmd(argv: string[]): Promise<number> {
+  const p = parseCommandLine(argv, { out: { type: 'string' }, seed: { type: 'string' }, tracks: { type: 'string' }, 'fma-tracks': { type: 'string' }, only: { type: 'string' } }, { maxPositionals: 0 });
+  const only = choiceArg(p, 'only', ['gtzan', 'fma'] as const);
+  const seed = wholeArg(p, 'seed'), tracksPerGenre = intArg(p, 'tracks', 1), fmaTracksPerGenre = intArg(p, 'fma-tracks', 1);
   const { generate, GENERATED_DIR } = await import('../datasets/generate');
-  const only = option(argv, '--only');
-  if (only && only !== 'gtzan' && only !== 'fma') throw new Error(`data generate: --only must be gtzan or fma, got '${only}'`);
-  const out = path.resolve(option(argv, '--out') ?? GENERATED_DIR);
+  const out = path.resolve(stringArg(p, 'out') ?? GENERATED_DIR);
   const t0 = Date.now();
   let last = 0;
   const r = await generate({
     out,
-    seed: intOption(argv, '--seed'),
-    tracksPerGenre: intOption(argv, '--tracks'),
-    fmaTracksPerGenre: intOption(argv, '--fma-tracks'),
-    sets: only ? [only as 'gtzan' | 'fma'] : undefined,
+    seed,
+    tracksPerGenre,
+    fmaTracksPerGenre,
+    sets: only ? [only] : undefined,
     onProgress: (done, total, file) => {
       if (done === total || Date.now() - last > 1000) {
         last = Date.now();
@@ -59,14 +45,16 @@ async function generateCmd(argv: string[]): Promise<number> {
 }
 
 async function checkCmd(argv: string[]): Promise<number> {
-  const dir = argv.find((a) => !a.startsWith('--'));
-  if (!dir) throw new Error('data check: give the dataset folder, e.g. genre-lab data check data/gtzan');
+  const p = parseCommandLine(argv, { json: { type: 'boolean' } }, { maxPositionals: 1 });
+  const dir = p.positionals[0];
+  const json = flagArg(p, 'json');
+  if (!dir) throw new ArgsError('give the dataset folder, e.g. genre-lab data check data/gtzan');
   const { checkDataset, formatCheckReport } = await import('../datasets/check');
   const report = await checkDataset(path.resolve(dir), {
     // A live counter only on a terminal; logs and CI get the report alone.
-    onProgress: argv.includes('--json') || !process.stderr.isTTY ? undefined : (done, total) => process.stderr.write(`\r  reading ${done}/${total}`.padEnd(30) + (done === total ? '\n' : '')),
+    onProgress: json || !process.stderr.isTTY ? undefined : (done, total) => process.stderr.write(`\r  reading ${done}/${total}`.padEnd(30) + (done === total ? '\n' : '')),
   });
-  console.log(argv.includes('--json') ? JSON.stringify(report, null, 2) : formatCheckReport(report));
+  console.log(json ? JSON.stringify(report, null, 2) : formatCheckReport(report));
   return report.usable ? 0 : 1;
 }
 
@@ -76,8 +64,14 @@ export const command: Command = {
   usage: USAGE,
   async run(argv) {
     const [sub, ...rest] = argv;
-    if (sub === 'generate') return generateCmd(rest);
-    if (sub === 'check') return checkCmd(rest);
+    try {
+      if (sub === 'generate') return await generateCmd(rest);
+      if (sub === 'check') return await checkCmd(rest);
+    } catch (e) {
+      if (!(e instanceof ArgsError)) throw e;
+      console.error(`genre-lab data ${sub}: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
     console.error(`genre-lab data: unknown subcommand '${sub ?? ''}'\n\n${USAGE}`);
     return 2;
   },

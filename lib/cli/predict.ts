@@ -1,4 +1,5 @@
 import type { Command } from './index';
+import { ArgsError, flagArg, intArg, numberArg, parseCommandLine, stringArg } from './args';
 
 const USAGE = [
   'Usage: genre-lab predict <file...> [--model DIR|EXPERIMENT] [--top N] [--json] [--max-seconds S]',
@@ -25,36 +26,12 @@ export interface Io {
   err: (text: string) => void;
 }
 
-class UsageError extends Error {}
-
 function parse(argv: string[]): { files: string[]; model?: string; top: number; json: boolean; maxSeconds?: number } {
-  const files: string[] = [];
-  let model: string | undefined;
-  let top = 5;
-  let json = false;
-  let maxSeconds: number | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--json') json = true;
-    else if (a === '--model') model = value();
-    else if (a === '--top') {
-      const v = value();
-      top = Number(v);
-      if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top must be a whole number ≥ 0, got '${v}'`);
-    } else if (a === '--max-seconds') {
-      const v = value();
-      maxSeconds = Number(v);
-      if (!(maxSeconds > 0)) throw new UsageError(`--max-seconds must be a number > 0, got '${v}'`);
-    } else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
-    else files.push(a);
-  }
-  if (!files.length) throw new UsageError('give at least one audio file');
-  return { files, model, top, json, maxSeconds };
+  const p = parseCommandLine(argv, { model: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, 'max-seconds': { type: 'string' } });
+  const maxSeconds = numberArg(p, 'max-seconds');
+  if (maxSeconds === 0) throw new ArgsError("--max-seconds must be a number > 0, got '0'");
+  if (!p.positionals.length) throw new ArgsError('give at least one audio file');
+  return { files: p.positionals, model: stringArg(p, 'model'), top: intArg(p, 'top', 0) ?? 5, json: flagArg(p, 'json'), maxSeconds };
 }
 
 /** The command with its output routed through `io` (tests capture it). Returns the exit status. */
@@ -63,7 +40,7 @@ export async function runPredict(argv: string[], io: Io = { out: (t) => console.
   try {
     args = parse(argv);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
+    if (!(e instanceof ArgsError)) throw e;
     io.err(`genre-lab predict: ${e.message}\n\n${USAGE}`);
     return 2;
   }

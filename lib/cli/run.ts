@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from './index';
 import { PROFILES, type Profile } from '../notebook/config';
+import { chooseProfile } from '../experiments/resolve';
+import { ArgsError, choiceArg, flagArg, numberArg, parseCommandLine } from './args';
 import { exportHtml } from '../notebook/export';
 import { staticOutputs } from '../notebook/staticOutputs';
 import { listNotebooks, runNotebookAsync, selectNotebooks, type NotebookRun } from '../notebook/runner';
@@ -17,27 +19,19 @@ interface RunArgs {
   timeoutS: number;
 }
 
-function parseArgs(argv: string[]): RunArgs {
-  const out: RunArgs = { names: [], profile: (process.env.GENRE_LAB_PROFILE as Profile) || 'default', keepGoing: false, html: false, timeoutS: 3600 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--profile' || a.startsWith('--profile=')) out.profile = value() as Profile;
-    else if (a === '--dataset' || a.startsWith('--dataset=')) out.dataset = value();
-    else if (a === '--timeout' || a.startsWith('--timeout=')) out.timeoutS = Number(value());
-    else if (a === '--keep-going' || a === '-k') out.keepGoing = true;
-    else if (a === '--html') out.html = true;
-    else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
-    else out.names.push(a);
-  }
-  if (!PROFILES.includes(out.profile)) throw new Error(`--profile must be ${PROFILES.join(', ')}, got '${out.profile}'`);
-  if (out.dataset && out.dataset !== 'generated' && out.dataset !== 'real') throw new Error(`--dataset must be generated or real, got '${out.dataset}'`);
-  if (!(out.timeoutS > 0)) throw new Error('--timeout must be a positive number of seconds');
-  return out;
+function parseRunArgs(argv: string[]): RunArgs {
+  const p = parseCommandLine(argv, { profile: { type: 'string' }, dataset: { type: 'string' }, timeout: { type: 'string' }, 'keep-going': { type: 'boolean', short: 'k' }, html: { type: 'boolean' } });
+  const timeoutS = numberArg(p, 'timeout') ?? 3600;
+  if (!(timeoutS > 0)) throw new ArgsError('--timeout must be a positive number of seconds');
+  return {
+    names: p.positionals,
+    // the flag over GENRE_LAB_PROFILE over 'default' (lib/experiments/resolve's order); the notebooks get it through the environment
+    profile: chooseProfile({ flags: { profile: choiceArg(p, 'profile', PROFILES) }, env: process.env }).profile,
+    dataset: choiceArg(p, 'dataset', ['generated', 'real'] as const),
+    keepGoing: flagArg(p, 'keep-going'),
+    html: flagArg(p, 'html'),
+    timeoutS,
+  };
 }
 
 export const command: Command = {
@@ -62,8 +56,9 @@ export const command: Command = {
   async run(argv) {
     let args: RunArgs;
     try {
-      args = parseArgs(argv);
+      args = parseRunArgs(argv);
     } catch (e) {
+      if (!(e instanceof ArgsError)) throw e;
       console.error(`genre-lab run: ${(e as Error).message}\n\n${this.usage}`);
       return 2;
     }
