@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runNotebook } from '../lib/notebook/runner';
+import { runNotebook } from '../lib/runner/runner';
 import { ROOT } from '../lib/paths';
 
 interface Output { output_type: string; text?: string | string[] }

@@ -5,7 +5,7 @@
  *   the file browser, and no "Jupyter news" prompt;
  * - while a training cell runs after a finished one (Run All), the status bar says Busy (tslab
  *   1.0.22 said Idle there: scripts/tslab-preload.js), and Idle once all cells are done;
- * - an exported notebook (lib/notebook/export.ts) shows its formulas rendered, with no request
+ * - an exported notebook (lib/runner/export.ts) shows its formulas rendered, with no request
  *   leaving the page.
  */
 import { test } from 'node:test';
@@ -18,8 +18,8 @@ import * as path from 'path';
 import { spawn, type ChildProcess } from 'child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ensureChromium } from '../lib/plots/chromium';
-import { exportHtml } from '../lib/notebook/export';
-import { renderMarkdownMath } from '../lib/notebook/math';
+import { exportHtml } from '../lib/runner/export';
+import { renderMarkdownMath } from '../lib/runner/math';
 import { ROOT } from '../lib/paths';
 
 /** What the page-side callbacks use of the browser's globals (tsconfig has no DOM lib). */

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { runNotebook } from '../lib/notebook/runner';
+import { runNotebook } from '../lib/runner/runner';
 import { ROOT } from '../lib/paths';
 
 interface Output { output_type: string; name?: string; text?: string | string[]; data?: Record<string, string | string[]> }

@@ -9,8 +9,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { runNotebook } from '../lib/notebook/runner';
-import { exportHtml } from '../lib/notebook/export';
+import { runNotebook } from '../lib/runner/runner';
+import { exportHtml } from '../lib/runner/export';
 import { dumpDom, ensureChromium, screenshot } from '../lib/plots/chromium';
 import { ROOT } from '../lib/paths';
 

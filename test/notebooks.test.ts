@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { listNotebooks, runNotebookAsync, type NotebookRun } from '../lib/notebook/runner';
+import { listNotebooks, runNotebookAsync, type NotebookRun } from '../lib/runner/runner';
 import type { MetricsFile } from '../lib/notebook/session';
 import { PUBLISHED } from '../lib/notebook/published';
 import { findChromium } from '../lib/plots/chromium';

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { amplitudeEnvelope, spectralFlux, handcraftedFeatures, handcraftedVector } from '../lib/features/handcrafted';
 import { fitNearestCentroid, predictNearestCentroid } from '../lib/models/nearestCentroid';
 import { audioHtml } from '../lib/notebook/audioPlayer';
-import { staticOutputs } from '../lib/notebook/staticOutputs';
+import { staticOutputs } from '../lib/runner/staticOutputs';
 import { decodeWav } from '../lib/audio/wav';
 import { FIGURE_META, PLOTLY_MIME } from '../lib/plots/show';
 

@@ -4,10 +4,10 @@ import type { Command } from './index';
 import { PROFILES, type Profile } from '../notebook/config';
 import { chooseProfile } from '../experiments/resolve';
 import { ArgsError, choiceArg, flagArg, numberArg, parseCommandLine } from './args';
-import { exportHtml } from '../notebook/export';
-import { staticOutputs } from '../notebook/staticOutputs';
-import { listNotebooks, runNotebookAsync, selectNotebooks, type NotebookRun } from '../notebook/runner';
-import { writeSummary } from '../notebook/summary';
+import { exportHtml } from '../runner/export';
+import { staticOutputs } from '../runner/staticOutputs';
+import { listNotebooks, runNotebookAsync, selectNotebooks, type NotebookRun } from '../runner/runner';
+import { writeSummary } from '../runner/summary';
 import { RESULTS_DIR, ROOT } from '../paths';
 
 interface RunArgs {

@@ -1,7 +1,8 @@
 /**
- * Notebook infrastructure: the configuration cell (`setupNotebook`), the results folder of a run
- * (`NotebookSession`), and the headless runner with its summary (`runner`, `summary`).
- * Notebooks import `./lib/notebook` (the kernel's cwd is the repository root).
+ * The kernel-side API the notebooks call: the configuration cell (`setupNotebook`), the results
+ * folder of a run (`NotebookSession`, `nb.run(id)` for an experiment's resolved run), displays and
+ * the standard reports. Notebooks import `./lib/notebook` (the kernel's cwd is the repository
+ * root). The headless runner that executes notebooks from outside is lib/runner.
  */
 export { setupNotebook, NotebookSession, comparisonMarkdown, formatNumber, type ComparisonRow, type MetricsFile, type NotebookOptions } from './session';
 export { chooseNotebookDataset, resolveProfile, resolveSeed, PROFILES, type DatasetChoice, type DatasetName, type Profile } from './config';

@@ -13,7 +13,7 @@ import { figureDiv, plotlyScript } from './html';
 import type { Figure } from './types';
 
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
-/** Output metadata key naming a shown figure's saved file (lib/notebook/staticOutputs reads it). */
+/** Output metadata key naming a shown figure's saved file (lib/runner/staticOutputs reads it). */
 export const FIGURE_META = 'genre-lab/figure';
 
 export interface DisplayData {

@@ -38,7 +38,7 @@ export function selectNotebooks(names: string[], all: string[] = listNotebooks()
   });
 }
 
-export interface RunOptions {
+export interface NotebookRunOptions {
   outDir?: string;
   /** Per-cell timeout in seconds (default 3600). */
   timeoutS?: number;
@@ -53,7 +53,7 @@ export interface RunOptions {
  */
 const TRANSIENT = /Unexpected pending rebuildTimer/;
 
-function nbrunArgs(src: string, dst: string, opts: RunOptions, progress: boolean): string[] {
+function nbrunArgs(src: string, dst: string, opts: NotebookRunOptions, progress: boolean): string[] {
   return [path.join(ROOT, 'scripts', 'nbrun.py'), src, dst, '--timeout', String(opts.timeoutS ?? 3600), ...(progress ? ['--progress'] : [])];
 }
 
@@ -73,7 +73,7 @@ function checkVenv(): void {
 }
 
 /** Executes one notebook; `env` is passed to the kernel (e.g. GENRE_LAB_PROFILE). */
-export function runNotebook(src: string, opts: RunOptions = {}): NotebookRun {
+export function runNotebook(src: string, opts: NotebookRunOptions = {}): NotebookRun {
   checkVenv();
   const outDir = opts.outDir ?? path.join(RESULTS_DIR, 'executed');
   const dst = path.join(outDir, path.basename(src));
@@ -92,7 +92,7 @@ export function runNotebook(src: string, opts: RunOptions = {}): NotebookRun {
  * Executes one notebook like `runNotebook`, without blocking, reporting each cell as it starts
  * (`onCell(index, total)`, indices over all cells, markdown included).
  */
-export async function runNotebookAsync(src: string, opts: RunOptions & { onCell?: (index: number, total: number) => void } = {}): Promise<NotebookRun> {
+export async function runNotebookAsync(src: string, opts: NotebookRunOptions & { onCell?: (index: number, total: number) => void } = {}): Promise<NotebookRun> {
   checkVenv();
   const outDir = opts.outDir ?? path.join(RESULTS_DIR, 'executed');
   const dst = path.join(outDir, path.basename(src));

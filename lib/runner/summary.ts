@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RESULTS_DIR, resultsDir } from '../paths';
 import type { NotebookRun } from './runner';
-import { formatNumber, type MetricsFile } from './session';
+import { formatNumber, type MetricsFile } from '../notebook/session';
 
 export interface SummaryEntry {
   notebook: string;
