@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   amplitudeToDb, chromaFilterbank, chromaStft, estimateTuning, magnitudeFrames, melFilterbank, melspectrogram, mfcc,
-  powerFrames, powerToDb, readMatrixNpy, readNpy, rms, seed001Features33, seed002MelDb, spectralCentroid, spectralContrast,
+  powerFrames, powerToDb, readMatrixNpy, readNpy, rms, ruohoruotsiFeatures33, scaledMelDb, spectralCentroid, spectralContrast,
   spectralRolloff, spectrogram, stft, torchMelSpectrogram, torchMfcc, zeroCrossingRate, type Matrix,
 } from '../lib/features';
 
@@ -33,7 +33,7 @@ const OURS: Record<string, (y: Float32Array, sr: number) => Matrix> = {
   rolloff: (y, sr) => spectralRolloff(y, { sr }),
   zcr: (y) => zeroCrossingRate(y),
   rms: (y) => rms(y),
-  seed002: (y, sr) => seed002MelDb(y, sr),
+  seed002: (y, sr) => scaledMelDb(y, sr),
   torch_mel40: (y, sr) => torchMelSpectrogram(y, sr, 40),
   torch_mfcc40: (y, sr) => torchMfcc(y, sr, { nMels: 40 }),
   torch_mfcc40_logmels: (y, sr) => torchMfcc(y, sr, { nMels: 40, logMels: true }),
@@ -42,7 +42,7 @@ const OURS: Record<string, (y: Float32Array, sr: number) => Matrix> = {
   mag_n400: (y) => spectrogram(y, { nFft: 400, hopLength: 160, winLength: 300 }),
   amp_db: (y) => amplitudeToDb(spectrogram(y), { ref: 'max' }),
   mel40_htk: (y, sr) => melspectrogram(y, { sr, nMels: 40, htk: true, norm: null, fmin: 50, fmax: sr / 3 }),
-  features33: (y, sr) => seed001Features33(y, sr),
+  features33: (y, sr) => ruohoruotsiFeatures33(y, sr),
 };
 
 /** Largest violation of the kind's tolerance (≤ 1 passes) and where. */

@@ -159,7 +159,7 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     notes: [
       'One example per track (its first 128 frames), so the seed split is a track split.',
       "Dropout rate 0.2 is ours: the seed's write-up adds dropout without stating the rate.",
-      "The seed's '_m' variant computes the features from log-mel spectrograms; this uses the upstream 33 features (lib/features seed001Features33).",
+      "The seed's '_m' variant computes the features from log-mel spectrograms; this uses the upstream 33 features (lib/features ruohoruotsiFeatures33).",
       'The upstream README reports test accuracy 0.683 with Adam 1e-3, batch 35, 400 epochs.',
     ],
   },

@@ -19,10 +19,14 @@ export const NAMED_FEATURES = {
   /** power_to_db(melspectrogram(y, sr, n_mels=128)): `[128, frames]`. */
   melDb128: { kind: 'mel', nMels: 128, db: true },
   /** Seed 002: (power_to_db(mel, ref=np.max) + 40) / 40: `[128, frames]`. */
+  scaledMelDb128: { kind: 'mel-db-scaled', nMels: 128 },
+  /** The former name of scaledMelDb128, kept for `bench:features --features`. */
   seed002MelDb: { kind: 'mel-db-scaled', nMels: 128 },
   /** Seed 001's 33 rows (MFCC 13, centroid, chroma 12, contrast 7): `[33, frames]`. */
   features33: { kind: 'features33' },
   /** torchaudio MelSpectrogram(sr, n_mels=40) and MFCC(sr, melkwargs={n_mels: 40}) stacked as seed 000 does: `[80, frames]`. */
+  audioLstm80: { kind: 'torch-mel-mfcc', nMels: 40, nMfcc: 40 },
+  /** The former name of audioLstm80, kept for `bench:features --features`. */
   seed000Torch: { kind: 'torch-mel-mfcc', nMels: 40, nMfcc: 40 },
   chroma: { kind: 'chroma' },
   contrast: { kind: 'contrast' },

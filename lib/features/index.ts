@@ -4,7 +4,7 @@
  *
  *   const M = mfcc(y, { sr: 22050, nMfcc: 13, hopLength: 512 });   // [13, frames]
  *   const S = powerToDb(melspectrogram(y, { sr }));                 // [128, frames]
- *   const F = seed001Features33(y, sr);                             // [33, frames]
+ *   const F = ruohoruotsiFeatures33(y, sr);                             // [33, frames]
  *
  * About meyda (a dependency used by the lecture notebooks for per-frame descriptors): its
  * numbers are NOT librosa's. Meyda's MFCC uses its own mel scale 1125·ln(1 + f/700), unnormalised

@@ -97,13 +97,13 @@ export function torchMfcc(y: Float32Array, sr: number, opts: { nMfcc?: number; n
  * melkwargs={n_mels}) (`torch.cat` on the feature axis): `[nMels + nMfcc, frames]`, 40 + 40 by
  * default. The mel spectrogram is computed once and feeds both.
  */
-export function seed000Features(y: Float32Array, sr: number, opts: { nMels?: number; nMfcc?: number } = {}): Matrix {
+export function audioLstmFeatures(y: Float32Array, sr: number, opts: { nMels?: number; nMfcc?: number } = {}): Matrix {
   const nMels = opts.nMels ?? 40;
   const mel = torchMelSpectrogram(y, sr, nMels);
   return vstack([mel, torchMfcc(y, sr, { nMfcc: opts.nMfcc ?? 40, nMels, mel })]);
 }
 
-/** Names of the 33 rows of seed001Features33, in order. */
+/** Names of the 33 rows of ruohoruotsiFeatures33, in order. */
 export const FEATURES33_ROWS: readonly string[] = [
   ...Array.from({ length: 13 }, (_, i) => `mfcc${i}`),
   'spectral_centroid',
@@ -119,7 +119,7 @@ export const FEATURES33_ROWS: readonly string[] = [
  * first 128 frames (use sliceCols). One STFT feeds all four, as the magnitudes librosa would
  * compute four times are identical. padMode: 'constant' = librosa ≥ 0.9; the seed ran 'reflect'.
  */
-export function seed001Features33(y: Float32Array, sr: number, opts: { padMode?: 'constant' | 'reflect'; hopLength?: number } = {}): Matrix {
+export function ruohoruotsiFeatures33(y: Float32Array, sr: number, opts: { padMode?: 'constant' | 'reflect'; hopLength?: number } = {}): Matrix {
   const nFft = 2048;
   const stftOpts: StftOptions = { nFft, hopLength: opts.hopLength ?? 512, padMode: opts.padMode ?? 'constant' };
   const mag = magnitudeFrames(y, stftOpts);
@@ -133,7 +133,7 @@ export function seed001Features33(y: Float32Array, sr: number, opts: { padMode?:
 }
 
 /** Seed 003's MFCC: librosa.feature.mfcc(segment, sr, n_fft=2048, hop_length=512, n_mfcc=13), `[13, frames]`. */
-export function seed003Mfcc(segment: Float32Array, sr: number, padMode: 'constant' | 'reflect' = 'constant'): Matrix {
+export function lectureMfcc(segment: Float32Array, sr: number, padMode: 'constant' | 'reflect' = 'constant'): Matrix {
   return mfcc(segment, { sr, nFft: 2048, hopLength: 512, nMfcc: 13, padMode });
 }
 
@@ -141,7 +141,7 @@ export function seed003Mfcc(segment: Float32Array, sr: number, padMode: 'constan
  * Seed 002's transformer input: (power_to_db(melspectrogram(y, sr=16000, n_mels=128), ref=np.max) + 40) / 40,
  * `[128, frames]`.
  */
-export function seed002MelDb(y: Float32Array, sr = 16000, nMels = 128, padMode: 'constant' | 'reflect' = 'constant'): Matrix {
+export function scaledMelDb(y: Float32Array, sr = 16000, nMels = 128, padMode: 'constant' | 'reflect' = 'constant'): Matrix {
   const db = powerToDb(melspectrogram(y, { sr, nMels, padMode }), { ref: 'max' });
   for (let i = 0; i < db.data.length; i++) db.data[i] = (db.data[i] + 40) / 40;
   return db;

@@ -10,7 +10,7 @@ import type { Matrix } from './matrix';
 import { sliceCols } from './matrix';
 import { mfcc } from './mfcc';
 import { powerToDb } from './db';
-import { melOptions, presetMelspectrogram, PRESETS, seed000Features, seed001Features33, seed002MelDb, torchMfcc, type Preset, type PresetName } from './presets';
+import { melOptions, presetMelspectrogram, PRESETS, audioLstmFeatures, ruohoruotsiFeatures33, scaledMelDb, torchMfcc, type Preset, type PresetName } from './presets';
 import { dct } from './mfcc';
 import { melspectrogram } from './mel';
 import { chromaStft } from './chroma';
@@ -102,21 +102,21 @@ export function extractFeatures(y: Float32Array, spec: FeatureSpec): Matrix {
   const sr = spec.sampleRate;
   switch (spec.kind) {
     case 'mfcc': {
-      // seed003Mfcc's settings with any number of coefficients
+      // lectureMfcc's settings with any number of coefficients
       if (!spec.preset) return mfcc(y, { sr, nFft: spec.nFft ?? 2048, hopLength: spec.hopLength ?? 512, nMfcc: spec.nMfcc, ...(spec.nMels !== undefined ? { nMels: spec.nMels } : {}) });
       const p: Preset = PRESETS[spec.preset];
       const mel = { ...melOptions(spec.preset, sr), ...stftOf(spec), nMels: spec.nMels ?? p.mel.nMels };
       return spec.preset === 'torchaudio' ? dct(powerToDb(melspectrogram(y, mel), p.db), spec.nMfcc) : mfcc(y, { ...mel, nMfcc: spec.nMfcc, db: p.db });
     }
     case 'torch-mel-mfcc':
-      return seed000Features(y, sr, { nMels: spec.nMels, nMfcc: spec.nMfcc });
+      return audioLstmFeatures(y, sr, { nMels: spec.nMels, nMfcc: spec.nMfcc });
     case 'features33': {
-      if (!spec.preset && spec.hopLength === undefined) return seed001Features33(y, sr);
+      if (!spec.preset && spec.hopLength === undefined) return ruohoruotsiFeatures33(y, sr);
       const st = stftOf(spec);
-      return seed001Features33(y, sr, { padMode: st.padMode === 'reflect' ? 'reflect' : 'constant', hopLength: st.hopLength });
+      return ruohoruotsiFeatures33(y, sr, { padMode: st.padMode === 'reflect' ? 'reflect' : 'constant', hopLength: st.hopLength });
     }
     case 'mel-db-scaled':
-      return seed002MelDb(y, sr, spec.nMels);
+      return scaledMelDb(y, sr, spec.nMels);
     case 'log-mel':
       return powerToDb(presetMelspectrogram(y, sr, 'librosa', { nMels: spec.nMels }));
     case 'torch-mfcc-logmel':

@@ -71,7 +71,7 @@ export function reportRun(nb: NotebookSession, prefix: string, data: PreparedDat
 }
 
 /** The closing-table row of `metric` for experiment `id`: this run, the seed's number, the leakage-free one. */
-export function seedRow(id: string, metric: string, thisRun: number | null, leakageFree?: number | null): { metric: string; thisRun: number | null; seed: number | null; leakageFree?: number | null; source: string } {
+export function publishedRow(id: string, metric: string, thisRun: number | null, leakageFree?: number | null): { metric: string; thisRun: number | null; seed: number | null; leakageFree?: number | null; source: string } {
   const p = published(id, metric);
   return { metric: `${id}: ${metric}`, thisRun, seed: p.value, leakageFree, source: p.source };
 }

@@ -9,4 +9,4 @@ export { chooseNotebookDataset, resolveProfile, resolveSeed, PROFILES, type Data
 export { markdown } from './display';
 export { audioPlayer, audioHtml, type AudioPlayerOptions } from './audioPlayer';
 export { PUBLISHED, published, type Published } from './published';
-export { describeData, reportRun, seedRow, leakageFreeAccuracy } from './experiment';
+export { describeData, reportRun, publishedRow, leakageFreeAccuracy } from './experiment';
