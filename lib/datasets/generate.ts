@@ -8,8 +8,8 @@
  * cores, yet a 70/30 track-level split still leaves 3 test tracks per genre):
  * - GTZAN-shaped: 10 genres x 10 tracks x 30 s, 22050 Hz mono 16-bit WAV, `genres/<g>/<g>.000NN.wav`
  *   (about 130 MB; 100 tracks = 1000 3-s chunks).
- * - FMA-shaped: 8 top genres x 16 tracks x 30 s mono MP3 (16 kHz, 48 kbit/s: LAME in JS encodes this
- *   about 40x faster than real time; the FMA seed resamples to 16 kHz anyway), with
+ * - FMA-shaped: 8 top genres x 16 tracks x 30 s mono MP3 (16 kHz, 48 kbit/s: cheap for LAME in
+ *   JS to encode, and the FMA seed resamples to 16 kHz anyway), with
  *   `fma_metadata/tracks.csv` (FMA's 52 columns under a two-level header), `genres.csv`, and
  *   `fma_small/<id/1000>/<id>.mp3`. Tracks carry 1-3 genres over 32 real FMA genre ids.
  */
@@ -113,8 +113,8 @@ function trackStyle(base: Style, rng: Rng, borrowProb: number, donors: Style[]):
 
 /**
  * A canonical 44-byte-header PCM WAV, mono 16-bit, as GTZAN's files are. Written here rather than
- * with lib/audio's general writeWav because the generator writes 100 of them (wavefile's
- * fromScratch costs ~0.1 s per 30-s clip; this is ~2 ms). Same scaling: round(x * 32767), clipped.
+ * with lib/audio's general writeWav because the generator writes 100 of them and wavefile's
+ * fromScratch is slow per clip. Same scaling: round(x * 32767), clipped.
  */
 function pcm16Wav(y: Float32Array, sr: number): Buffer {
   const buf = Buffer.alloc(44 + y.length * 2);

@@ -170,8 +170,8 @@ export class FeaturePool {
           w.postMessage(job);
         };
         // A second job waits queued at the worker while more jobs than workers remain unassigned, so
-        // a worker never idles while the main thread receives its result and clones its next clip
-        // (~1 ms per 30-s clip); the last ones go one at a time to whichever worker is free.
+        // a worker never idles while the main thread receives its result and clones its next clip;
+        // the last ones go one at a time to whichever worker is free.
         const fill = () => {
           if (stopped) return;
           if (inflight.size === 0 && next < inputs.length) send();

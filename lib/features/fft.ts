@@ -50,8 +50,8 @@ class ComplexFFT {
   /**
    * Forward passes on interleaved data z = [re0, im0, re1, im1, …] `[2n]` already in bit-reversed
    * order: the same butterflies as `butterflies` (same operations, same values), but one array
-   * holds both parts of a value next to each other, measured ~10 % faster per 1024-point
-   * transform than split re/im arrays (STFT's hot loop).
+   * holds both parts of a value next to each other, which is faster per transform than split re/im
+   * arrays (STFT's hot loop; `npm run bench:features` times it).
    */
   forwardInterleaved(z: Float64Array): void {
     let tw = this.flatTw;
@@ -269,7 +269,7 @@ export class RealFFT {
    * A function computing the spectrum of `x[offset .. offset+n) · window` into outRe/outIm: the
    * STFT's per-frame call. One closure per (plan, window) is made and cached, holding every array
    * in a constant binding: V8 then compiles the inlined pack/split loops against those exact arrays
-   * (measured ~25 % faster per frame than a method reading them from `this`). Callers must reuse the
+   * (faster per frame than a method reading them from `this`). Callers must reuse the
    * same window object (resolveStft caches its windows) for the cache to hit.
    */
   framer(window: Float64Array | null): (x: Float32Array, offset: number) => void {
@@ -320,8 +320,8 @@ export class RealFFT {
 
   private forwardPow2(x: ArrayLike<number>, offset: number, w: Float64Array | null, re: Float64Array, im: Float64Array): void {
     const m = this.n / 2;
-    // Three separate (non-inlined) steps: measured ~30 % faster than one function holding all three,
-    // whose inlined form V8 compiles worse.
+    // Three separate (non-inlined) steps: faster than one function holding all three, whose
+    // inlined form V8 compiles worse.
     if (w && x instanceof Float32Array) packWindowedF32(x, offset, w, this.zr, this.zi, this.half!.bitReversal, m);
     else packGeneric(x, offset, w, this.zr, this.zi, this.half!.bitReversal, m);
     this.half!.butterflies(this.zr, this.zi);

@@ -185,7 +185,7 @@ function melFramer(fb: MelFilterbank, plan: RealFFT, power: number): () => Float
   if (pair && power === 2) {
     // One pass over the bins: power, then its two band contributions. Each band still sums its
     // bins in ascending order in float64, so the result is bit-identical to the band-wise loop
-    // (measured 3.3 µs/frame against 6.4 for power array + band-wise CSR at nFft 2048, 128 mels).
+    // (and about twice as fast as a power array followed by the band-wise CSR product).
     const { band, wA, wB } = pair;
     const acc = new Float64Array(rows + 1); // band rows-1's partner slot rows always gets weight 0
     const col = acc.subarray(0, rows);

@@ -1,8 +1,7 @@
 /**
  * Adam in one native call per variable (native/rnn.cc `adamStep`), for tfjs-node on the CPU: the
  * same update as `tf.train.adam`, PyTorch's arithmetic, without tfjs' ~10 eager TF ops per variable
- * and step. Measured on the bench:rnn models, the optimizer step took ~24 ms of a 420 ms batch with
- * `tf.train.adam` on 3×LSTM(256) (1.4 M parameters); this one copies each variable out, updates it
+ * and step (a visible share of a batch on the recurrent models: `npm run bench:rnn`); this one copies each variable out, updates it
  * and its moments in place on every core, and assigns it back.
  *
  *   w ← w − lr·m̂ / (√v̂ + ε),  m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ),  m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²
