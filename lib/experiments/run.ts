@@ -25,7 +25,7 @@ import type { EpochLog, History } from '../train/history';
 import { mulberry32, withSeed } from '../train/random';
 import { saveModel } from '../train/checkpoint';
 import { writeNpy } from '../features/npy';
-import { featureRows } from './features';
+import { featureRows, secondsNeeded } from './features';
 import { cacheExamples } from './examples';
 import { resolveRun, type ExperimentRun, type RunChoices } from './resolve';
 import { initLike } from '../models/init';
@@ -404,7 +404,7 @@ export interface ExperimentResult {
  */
 export async function saveRun(outDir: string, model: TF.LayersModel, data: PreparedData, history: History, scores: Scores, wallSeconds: number): Promise<Record<string, unknown>> {
   const cfg = data.config;
-  const s = data.run.settings;
+  const { settings: s, examples: ex } = data.run;
   fs.mkdirSync(outDir, { recursive: true });
   const training = {
     profile: data.profile, split: data.split, seed: data.seed, epochsRun: history.epochs.length, bestEpoch: history.bestEpoch ?? null,
@@ -416,9 +416,9 @@ export async function saveRun(outDir: string, model: TF.LayersModel, data: Prepa
   await saveModel(model, path.join(outDir, 'model'), {
     experiment: cfg.id, model: model.name, output: cfg.output, inputShape: data.inputShape, classNames: data.classNames,
     features: {
-      ...cfg.features, cut: cfg.cut, layout: cfg.layout, frames: cfg.frames, crop: s.crop ?? null,
+      ...ex.features, cut: ex.cut, layout: ex.layout, frames: ex.frames, crop: s.crop ?? null,
       // The training clip length, where the cut fixes it (predict assumes 30 s, GTZAN's/FMA's, otherwise).
-      ...(cfg.cut.kind === 'head' && cfg.cut.seconds !== null ? { clipSeconds: cfg.cut.seconds } : {}),
+      ...(secondsNeeded(ex.cut) !== undefined ? { clipSeconds: secondsNeeded(ex.cut) } : {}),
     },
     training,
   });
