@@ -21,15 +21,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ensurePythonPackages, runPythonJson } from './pyref';
+import { parseCommandLine, stringArg } from '../lib/cli/args';
 import { loadAudioSync } from '../lib/audio';
 import { FeaturePool, getExtractor, readMatrixNpy, writeNpy, type Matrix } from '../lib/features';
 
 const SR = 22050;
 const CLIP = 30 * SR;
 
+const ARGS = parseCommandLine(process.argv.slice(2), { clips: { type: 'string' }, rounds: { type: 'string' }, features: { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' } }, { maxPositionals: 0 });
+
 function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
+  return stringArg(ARGS, name) ?? dflt;
 }
 
 /** 30-s clips: the GTZAN sample tracks when ../shared/data is there, else deterministic synthetic music-like signals. */
