@@ -42,7 +42,7 @@ test('resolveRun: flags > environment > cell > registry, for profile, seed and d
   assert.match(describeRun(resolveRun('seed000-lstm', { flags: { profile: 'smoke' } })), /6 epochs at most \(early stopping\), batch 50, Adam 0\.001, 4 tracks per genre, model \{"hidden":32\}/);
 });
 
-test('nothing outside the resolution looks a profile up or offsets a seed by hand', () => {
+test('nothing outside the resolution looks a profile up or offsets a seed by hand; notebooks train through nb.run', () => {
   const files: string[] = [];
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -58,6 +58,8 @@ test('nothing outside the resolution looks a profile up or offsets a seed by han
     const text = fs.readFileSync(f, 'utf8');
     if (/profiles\[/.test(text)) offenders.push(`${path.relative(ROOT, f)}: profiles[…] lookup`);
     if (/\bseed\s*\+\s*\d/.test(text)) offenders.push(`${path.relative(ROOT, f)}: seed + N`);
+    // a notebook trains what nb.run(id) resolved (GENRE_LAB_SEED and the profile included), never an id on its own
+    if (f.endsWith('.ipynb') && /\b(prepareData|runExperiment)\((?!nb\.run\()/.test(text)) offenders.push(`${path.relative(ROOT, f)}: prepareData/runExperiment without nb.run`);
   }
   assert.deepEqual(offenders, []);
 });
