@@ -57,7 +57,12 @@ function workerSource(): string {
   const js = path.join(__dirname, 'batchWorker.js');
   if (fs.existsSync(js)) return `require(${JSON.stringify(js)});`;
   const ts = path.join(__dirname, 'batchWorker.ts');
-  const transpiled = transpiledWorker(ts);
+  let transpiled: string | null = null;
+  try {
+    transpiled = transpiledWorker(ts);
+  } catch {
+    // e.g. a read-only node_modules: ts-node in each worker, as before
+  }
   if (transpiled) return `require(${JSON.stringify(transpiled)});`;
   const project = path.resolve(__dirname, '..', '..', 'tsconfig.json');
   return `require('ts-node').register({ transpileOnly: true, project: ${JSON.stringify(project)} }); require(${JSON.stringify(ts)});`;
