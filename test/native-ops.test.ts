@@ -117,3 +117,44 @@ test('tf.maxPool\'s gradient runs GenreLabMaxPoolGrad once installed, with TF\'s
     /ksize\/strides must be/,
   );
 });
+
+/** The TF ops a call runs through tfjs-node's binding. */
+function opsRun<T>(f: () => T): { result: T; ops: string[] } {
+  const be = tf.backend() as unknown as { binding: Record<string, unknown> & { executeOp: (...a: unknown[]) => unknown } };
+  const binding = be.binding;
+  const ops: string[] = [];
+  const copy: Record<string, unknown> = {};
+  for (const k of Object.getOwnPropertyNames(binding)) copy[k] = typeof binding[k] === 'function' ? (binding[k] as (...a: unknown[]) => unknown).bind(binding) : binding[k];
+  be.binding = { ...copy, executeOp: (...a: unknown[]) => (ops.push(a[0] as string), binding.executeOp(...a)) } as typeof binding;
+  try {
+    return { result: f(), ops };
+  } finally {
+    be.binding = binding;
+  }
+}
+
+test('dense matmuls run as 2-D MatMul on the native CPU backend, equal to BatchMatMulV2; batched ones keep BatchMatMulV2', { skip: backendInfo.kind !== 'native-cpu' && `backend is ${backendInfo.kind}` }, () => {
+  installNativeKernels();
+  const r = new RawOps();
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const a = tf.randomNormal(ta ? [300, 32] : [32, 300], 0, 1, 'float32', 1);
+    const b = tf.randomNormal(tb ? [64, 300] : [300, 64], 0, 1, 'float32', 2);
+    const { result, ops } = opsRun(() => tf.matMul(a, b, ta, tb));
+    assert.ok(ops.includes('MatMul') && !ops.includes('BatchMatMulV2'), `ops: ${ops.join(', ')}`);
+    const [a3, b3] = r.ids([a.reshape([1, ...a.shape]), b.reshape([1, ...b.shape])]);
+    const want = r.toTensor({ id: r.batchMatMul(a3, b3, ta, tb), shape: [1, 32, 64] }).reshape([32, 64]);
+    const diff = tf.max(tf.abs(tf.sub(result, want))).dataSync()[0];
+    assert.ok(diff < 1e-4, `transpose ${ta}/${tb}: differs by ${diff}`);
+  }
+  // a dense layer's gradient goes the same way
+  const w = tf.variable(tf.randomNormal([20, 5], 0, 1, 'float32', 3));
+  const x = tf.randomNormal([8, 20], 0, 1, 'float32', 4);
+  const { result: g, ops } = opsRun(() => tf.grad((v: TF.Tensor) => tf.sum(tf.square(tf.matMul(x, v))))(w));
+  assert.ok(!ops.includes('BatchMatMulV2'), `gradient ops: ${ops.join(', ')}`);
+  const want = tf.matMul(x.transpose(), tf.mul(2, tf.matMul(x, w)));
+  assert.ok(tf.max(tf.abs(tf.sub(g, want))).dataSync()[0] < 1e-3);
+  const batched = opsRun(() => tf.matMul(tf.ones([3, 4, 5]), tf.ones([3, 5, 2])));
+  assert.ok(batched.ops.includes('BatchMatMulV2'));
+  assert.deepEqual(Array.from(batched.result.dataSync()), new Array(24).fill(5));
+  r.dispose();
+});
