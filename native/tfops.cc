@@ -14,6 +14,11 @@
 //     NaN only when first) and the same order of accumulation (output positions in order), so the
 //     same bits. TF's own CPU kernel (SpatialMaxPoolWithArgMaxHelper) runs a scalar loop per channel
 //     that costs ~25× its forward pool; here the channels are the inner, vectorised loop.
+//   GenreLabBiasRelu(x: float [..., C], bias: float [C]) -> y = relu(x + bias)
+//     TF's BiasAdd then Relu in one pass (one output instead of two); NaN propagates as in TF's Relu.
+//   GenreLabReluBiasGrad(dy: float [..., C], y: float [..., C]) -> dz = dy·(y > 0), db = Σ dz over all but C
+//     TF's ReluGrad then BiasAddGrad in one pass; db sums in a fixed order (per thread slab, then slabs
+//     in order), so results do not depend on timing.
 #include <dlfcn.h>
 #include <link.h>
 #include <node_api.h>
@@ -227,6 +232,119 @@ void poolGradCompute(void* attrs, TF_OpKernelContext* ctx) {
   api.DeleteStatus(s);
 }
 
+// ---- GenreLabBiasRelu / GenreLabReluBiasGrad ----
+
+void* noAttrs(TF_OpKernelConstruction*) { return nullptr; }
+void noDelete(void*) {}
+
+// Rows (all dims but the last) and channels of a tensor; false when it has no dims.
+bool rowsChannels(TF_Tensor* t, int64_t& rows, int64_t& C) {
+  const int n = api.NumDims(t);
+  if (n < 1) return false;
+  C = api.Dim(t, n - 1);
+  rows = 1;
+  for (int i = 0; i < n - 1; i++) rows *= api.Dim(t, i);
+  return true;
+}
+
+// Dims of a tensor, for an output of the same shape.
+std::vector<int64_t> dimsOf(TF_Tensor* t) {
+  std::vector<int64_t> d(api.NumDims(t));
+  for (size_t i = 0; i < d.size(); i++) d[i] = api.Dim(t, int(i));
+  return d;
+}
+
+// Slab k of n over [0, rows).
+void slab(int64_t rows, int n, int k, int64_t& r0, int64_t& r1) {
+  r0 = rows * k / n;
+  r1 = rows * (k + 1) / n;
+}
+
+constexpr int kSlabs = 16;  // fixed, so db's summation order does not depend on the thread count
+
+void biasReluCompute(void*, TF_OpKernelContext* ctx) {
+  TF_Status* s = api.NewStatus();
+  TF_Tensor *x = nullptr, *b = nullptr, *y = nullptr;
+  api.GetInput(ctx, 0, &x, s);
+  if (api.GetCode(s) == 0) api.GetInput(ctx, 1, &b, s);
+  int64_t rows = 0, C = 0;
+  if (api.GetCode(s) == 0 && (!rowsChannels(x, rows, C) || api.NumDims(b) != 1 || api.Dim(b, 0) != C))
+    api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLabBiasRelu: bias must be [C], C the last dim of x");
+  if (api.GetCode(s) == 0) {
+    const auto dims = dimsOf(x);
+    y = api.AllocateOutput(ctx, 0, TF_FLOAT, dims.data(), int(dims.size()), size_t(rows * C) * sizeof(float), s);
+    if (api.GetCode(s) == 0) {
+      const float* xs = static_cast<const float*>(api.TensorData(x));
+      const float* bs = static_cast<const float*>(api.TensorData(b));
+      float* ys = static_cast<float*>(api.TensorData(y));
+      genre_lab_parallel(rows * C >= (1 << 16) ? kSlabs : 1, [&](int k) {
+        int64_t r0, r1;
+        slab(rows, rows * C >= (1 << 16) ? kSlabs : 1, k, r0, r1);
+        for (int64_t r = r0; r < r1; r++) {
+          const float* __restrict xr = xs + r * C;
+          float* __restrict yr = ys + r * C;
+          for (int64_t d = 0; d < C; d++) {
+            const float v = xr[d] + bs[d];
+            yr[d] = v < 0.f ? 0.f : v;
+          }
+        }
+      });
+    }
+  }
+  if (api.GetCode(s) != 0) api.OpKernelContext_Failure(ctx, s);
+  for (TF_Tensor* t : {x, b, y})
+    if (t) api.DeleteTensor(t);
+  api.DeleteStatus(s);
+}
+
+void reluBiasGradCompute(void*, TF_OpKernelContext* ctx) {
+  TF_Status* s = api.NewStatus();
+  TF_Tensor *dy = nullptr, *y = nullptr, *dz = nullptr, *db = nullptr;
+  api.GetInput(ctx, 0, &dy, s);
+  if (api.GetCode(s) == 0) api.GetInput(ctx, 1, &y, s);
+  int64_t rows = 0, C = 0;
+  if (api.GetCode(s) == 0) {
+    bool same = rowsChannels(dy, rows, C) && api.NumDims(y) == api.NumDims(dy);
+    for (int i = 0; same && i < api.NumDims(y); i++) same = api.Dim(y, i) == api.Dim(dy, i);
+    if (!same) api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLabReluBiasGrad: dy and y must have the same shape");
+  }
+  if (api.GetCode(s) == 0) {
+    const auto dims = dimsOf(dy);
+    dz = api.AllocateOutput(ctx, 0, TF_FLOAT, dims.data(), int(dims.size()), size_t(rows * C) * sizeof(float), s);
+    const int64_t cdim[1] = {C};
+    if (api.GetCode(s) == 0) db = api.AllocateOutput(ctx, 1, TF_FLOAT, cdim, 1, size_t(C) * sizeof(float), s);
+    if (api.GetCode(s) == 0) {
+      const float* g = static_cast<const float*>(api.TensorData(dy));
+      const float* ys = static_cast<const float*>(api.TensorData(y));
+      float* out = static_cast<float*>(api.TensorData(dz));
+      std::vector<float> partial(size_t(kSlabs) * C, 0.f);
+      genre_lab_parallel(kSlabs, [&](int k) {
+        int64_t r0, r1;
+        slab(rows, kSlabs, k, r0, r1);
+        float* __restrict acc = partial.data() + size_t(k) * C;
+        for (int64_t r = r0; r < r1; r++) {
+          const float* __restrict gr = g + r * C;
+          const float* __restrict yr = ys + r * C;
+          float* __restrict o = out + r * C;
+          for (int64_t d = 0; d < C; d++) {
+            const float v = gr[d] * (yr[d] > 0.f ? 1.f : 0.f);  // as TF's ReluGrad: −0 and NaN kept
+            o[d] = v;
+            acc[d] += v;
+          }
+        }
+      });
+      float* dbs = static_cast<float*>(api.TensorData(db));
+      for (int64_t d = 0; d < C; d++) dbs[d] = 0.f;
+      for (int k = 0; k < kSlabs; k++)
+        for (int64_t d = 0; d < C; d++) dbs[d] += partial[size_t(k) * C + d];
+    }
+  }
+  if (api.GetCode(s) != 0) api.OpKernelContext_Failure(ctx, s);
+  for (TF_Tensor* t : {dy, y, dz, db})
+    if (t) api.DeleteTensor(t);
+  api.DeleteStatus(s);
+}
+
 void unknownShape(TF_ShapeInferenceContext* ctx, TF_Status* s) { api.ShapeInferenceContextSetUnknownShape(ctx, s); }
 
 // Registers the ops once per process; '' or why not.
@@ -248,7 +366,26 @@ std::string registerOps() {
       TF_KernelBuilder* k = api.NewKernelBuilder("GenreLabMaxPoolGrad", "CPU", poolCreate, poolGradCompute, poolDelete);
       api.RegisterKernelBuilder("GenreLabMaxPoolGrad", k, s);
     }
-    std::string r = api.GetCode(s) == 0 ? "" : std::string("registering GenreLabMaxPoolGrad: ") + api.Message(s);
+    if (api.GetCode(s) == 0) {
+      op = api.NewOpDefinitionBuilder("GenreLabBiasRelu");
+      api.OpDefinitionBuilderAddInput(op, "x: float");
+      api.OpDefinitionBuilderAddInput(op, "bias: float");
+      api.OpDefinitionBuilderAddOutput(op, "y: float");
+      api.OpDefinitionBuilderSetShapeInferenceFunction(op, unknownShape);
+      api.RegisterOpDefinition(op, s);
+    }
+    if (api.GetCode(s) == 0) api.RegisterKernelBuilder("GenreLabBiasRelu", api.NewKernelBuilder("GenreLabBiasRelu", "CPU", noAttrs, biasReluCompute, noDelete), s);
+    if (api.GetCode(s) == 0) {
+      op = api.NewOpDefinitionBuilder("GenreLabReluBiasGrad");
+      api.OpDefinitionBuilderAddInput(op, "dy: float");
+      api.OpDefinitionBuilderAddInput(op, "y: float");
+      api.OpDefinitionBuilderAddOutput(op, "dz: float");
+      api.OpDefinitionBuilderAddOutput(op, "db: float");
+      api.OpDefinitionBuilderSetShapeInferenceFunction(op, unknownShape);
+      api.RegisterOpDefinition(op, s);
+    }
+    if (api.GetCode(s) == 0) api.RegisterKernelBuilder("GenreLabReluBiasGrad", api.NewKernelBuilder("GenreLabReluBiasGrad", "CPU", noAttrs, reluBiasGradCompute, noDelete), s);
+    std::string r = api.GetCode(s) == 0 ? "" : std::string("registering the genre-lab TF ops: ") + api.Message(s);
     api.DeleteStatus(s);
     return r;
   }();

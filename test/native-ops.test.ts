@@ -29,6 +29,21 @@ function tiedInput(shape: number[], seed: number): TF.Tensor4D {
   return tf.tidy(() => tf.relu(tf.round(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), 2))) as TF.Tensor4D);
 }
 
+/** The TF ops a call runs through tfjs-node's binding. */
+function opsRun<T>(f: () => T): { result: T; ops: string[] } {
+  const be = tf.backend() as unknown as { binding: Record<string, unknown> & { executeOp: (...a: unknown[]) => unknown } };
+  const binding = be.binding;
+  const ops: string[] = [];
+  const copy: Record<string, unknown> = {};
+  for (const k of Object.getOwnPropertyNames(binding)) copy[k] = typeof binding[k] === 'function' ? (binding[k] as (...a: unknown[]) => unknown).bind(binding) : binding[k];
+  be.binding = { ...copy, executeOp: (...a: unknown[]) => (ops.push(a[0] as string), binding.executeOp(...a)) } as typeof binding;
+  try {
+    return { result: f(), ops };
+  } finally {
+    be.binding = binding;
+  }
+}
+
 const CASES: { shape: [number, number, number, number]; k: [number, number]; s: [number, number]; pad: 'SAME' | 'VALID'; about: string }[] = [
   { shape: [4, 128, 11, 32], k: [3, 3], s: [2, 2], pad: 'SAME', about: 'lecture CNN block 1' },
   { shape: [3, 30, 2, 32], k: [2, 2], s: [2, 2], pad: 'SAME', about: 'lecture CNN block 3 (odd → padded)' },
@@ -80,19 +95,10 @@ test('NaN in a window: the same gradient as TF (NaN wins only where it comes fir
 
 test('tf.maxPool\'s gradient runs GenreLabMaxPoolGrad once installed, with TF\'s values; bad attributes are refused', { skip }, () => {
   installNativeKernels();
-  const be = tf.backend() as unknown as { binding: Record<string, unknown> & { executeOp: (...a: unknown[]) => unknown } };
-  const binding = be.binding;
-  const seen: string[] = [];
-  const copy: Record<string, unknown> = {};
-  for (const k of Object.getOwnPropertyNames(binding)) copy[k] = typeof binding[k] === 'function' ? (binding[k] as (...a: unknown[]) => unknown).bind(binding) : binding[k];
-  be.binding = { ...copy, executeOp: (...a: unknown[]) => (seen.push(a[0] as string), binding.executeOp(...a)) } as typeof binding;
   const x = tiedInput([2, 12, 9, 4], 3);
-  let dx: TF.Tensor;
-  try {
-    dx = tf.grad((v: TF.Tensor) => tf.sum(tf.mul(tf.maxPool(v as TF.Tensor4D, 3, 2, 'same'), tf.range(1, 1 + 2 * 6 * 5 * 4).reshape([2, 6, 5, 4]))))(x);
-  } finally {
-    be.binding = binding;
-  }
+  const { result: dx, ops: seen } = opsRun(() =>
+    tf.grad((v: TF.Tensor) => tf.sum(tf.mul(tf.maxPool(v as TF.Tensor4D, 3, 2, 'same'), tf.range(1, 1 + 2 * 6 * 5 * 4).reshape([2, 6, 5, 4]))))(x),
+  );
   assert.ok(seen.includes('GenreLabMaxPoolGrad') && !seen.includes('MaxPoolGrad'), `ops run: ${[...new Set(seen)].join(', ')}`);
   // the same through the JS CPU reference: every upstream gradient lands on its window's first maximum
   const xs = x.arraySync() as number[][][][];
@@ -118,21 +124,6 @@ test('tf.maxPool\'s gradient runs GenreLabMaxPoolGrad once installed, with TF\'s
   );
 });
 
-/** The TF ops a call runs through tfjs-node's binding. */
-function opsRun<T>(f: () => T): { result: T; ops: string[] } {
-  const be = tf.backend() as unknown as { binding: Record<string, unknown> & { executeOp: (...a: unknown[]) => unknown } };
-  const binding = be.binding;
-  const ops: string[] = [];
-  const copy: Record<string, unknown> = {};
-  for (const k of Object.getOwnPropertyNames(binding)) copy[k] = typeof binding[k] === 'function' ? (binding[k] as (...a: unknown[]) => unknown).bind(binding) : binding[k];
-  be.binding = { ...copy, executeOp: (...a: unknown[]) => (ops.push(a[0] as string), binding.executeOp(...a)) } as typeof binding;
-  try {
-    return { result: f(), ops };
-  } finally {
-    be.binding = binding;
-  }
-}
-
 test('dense matmuls run as 2-D MatMul on the native CPU backend, equal to BatchMatMulV2; batched ones keep BatchMatMulV2', { skip: backendInfo.kind !== 'native-cpu' && `backend is ${backendInfo.kind}` }, () => {
   installNativeKernels();
   const r = new RawOps();
@@ -156,5 +147,31 @@ test('dense matmuls run as 2-D MatMul on the native CPU backend, equal to BatchM
   const batched = opsRun(() => tf.matMul(tf.ones([3, 4, 5]), tf.ones([3, 5, 2])));
   assert.ok(batched.ops.includes('BatchMatMulV2'));
   assert.deepEqual(Array.from(batched.result.dataSync()), new Array(24).fill(5));
+  r.dispose();
+});
+
+test('GenreLabBiasRelu and GenreLabReluBiasGrad equal TF\'s BiasAdd + Relu and ReluGrad + BiasAddGrad', { skip }, () => {
+  const r = new RawOps();
+  for (const [i, shape] of [[4, 30, 11, 32], [3, 7, 5], [70000, 3]].entries()) {
+    const C = shape[shape.length - 1];
+    const x = tf.randomNormal(shape, 0, 1, 'float32', 40 + i);
+    const b = tf.randomNormal([C], 0, 1, 'float32', 50 + i);
+    const dy = tf.randomNormal(shape, 0, 1, 'float32', 60 + i);
+    const [xi, bi, dyi] = r.ids([x, b, dy]);
+    const biased = r.run1('BiasAdd', [r.tFloat, r.str('data_format', 'NHWC')], [xi, bi]);
+    const theirs = r.toTensor({ id: r.run1('Relu', [r.tFloat], [biased]), shape });
+    r.free(biased);
+    const ours = r.toTensor(r.run('GenreLabBiasRelu', [], [xi, bi])[0]);
+    assert.deepEqual(ours.shape, shape);
+    assert.deepEqual(Array.from(ours.dataSync()), Array.from(theirs.dataSync()), `relu(x + b) for [${shape}]`);
+    const [yi] = r.ids([theirs]);
+    const dzTheirs = r.run1('ReluGrad', [r.tFloat], [dyi, yi]);
+    const dbTheirs = r.toTensor({ id: r.run1('BiasAddGrad', [r.tFloat, r.str('data_format', 'NHWC')], [dzTheirs]), shape: [C] });
+    const [dz, db] = r.run('GenreLabReluBiasGrad', [], [dyi, yi], 2).map((h) => r.toTensor(h));
+    assert.deepEqual(Array.from(dz.dataSync()), Array.from(r.toTensor({ id: dzTheirs, shape }).dataSync()), `dy·(y > 0) for [${shape}]`);
+    const diff = tf.max(tf.abs(tf.sub(db, dbTheirs))).dataSync()[0];
+    const scale = tf.max(tf.abs(dbTheirs)).dataSync()[0];
+    assert.ok(diff <= 1e-5 * (1 + scale) * Math.sqrt(dz.size / C), `bias gradient for [${shape}] differs by ${diff} (scale ${scale})`);
+  }
   r.dispose();
 });

@@ -2,7 +2,8 @@
  * 2-D convolution (+ bias, + ReLU) as one differentiable op on the native backends, the way
  * TensorFlow's graph (Keras) and PyTorch run it: forward `Conv2D` → `BiasAdd` → `Relu` with only the
  * output kept; backward `ReluGrad` → `BiasAddGrad`, `Conv2DBackpropInput`, `Conv2DBackpropFilter`, the
- * intermediate freed at once. tfjs' fused conv2d instead keeps three full-size tensors per layer from
+ * intermediate freed at once. On the native CPU backend with the addon built, bias + ReLU and their
+ * gradient are one pass each (`GenreLabBiasRelu`, `GenreLabReluBiasGrad`, native/tfops.cc). tfjs' fused conv2d instead keeps three full-size tensors per layer from
  * the forward pass (convolution, bias sum, activation) and four from the backward one (Step's ReLU
  * and sign, a float32→float32 Cast copy, the product) until the whole gradient is done: on seed 004's
  * whole-track CNN that was most of its memory. As with tfjs' own, the data batch's gradient (the first
@@ -15,6 +16,7 @@
  */
 import { tf, type TF } from '../backend';
 import { RawOps, nativeOpsAvailable } from './tfRaw';
+import { nativeTfOpsStatus } from './nativeKernels';
 
 type Conv2DArgs = Parameters<typeof tf.layers.conv2d>[0];
 type Base = ReturnType<typeof tf.layers.conv2d>;
@@ -34,6 +36,9 @@ interface Internals {
 
 let raw: RawOps | null = null;
 const rawOps = () => (raw ??= new RawOps());
+
+/** Whether the addon's fused bias + ReLU ops run (native CPU backend, addon built: lib/layers/nativeKernels.ts). */
+const fusedOps = () => nativeTfOpsStatus().active;
 
 /** The op's name in tfjs' kernel registry (backend `tensorflow`: tfjs-node and tfjs-node-gpu). */
 const KERNEL = 'GenreLabConv2D';
@@ -71,6 +76,11 @@ function register(): void {
       const a = opAttrs(r, attrs);
       const [xi, wi] = r.ids([inputs.x as TF.Tensor, inputs.filter as TF.Tensor]);
       let y = r.run('Conv2D', a.conv, [xi, wi])[0];
+      if (inputs.bias && attrs.relu && fusedOps()) {
+        const z = r.run('GenreLabBiasRelu', [], [y.id, r.ids([inputs.bias as TF.Tensor])[0]])[0];
+        r.free(y.id);
+        return r.toTensor(z);
+      }
       if (inputs.bias) {
         const z = r.run('BiasAdd', a.bias, [y.id, r.ids([inputs.bias as TF.Tensor])[0]])[0];
         r.free(y.id);
@@ -96,7 +106,13 @@ function register(): void {
       // The gradient at the pre-activation, shared by the three closures below. tfjs calls them in
       // this object's key order, for the inputs the result depends on: the last one (the bias, or the
       // filter without one) frees it; otherwise the enclosing gradient scope does.
-      const dz = attrs.relu ? r.toTensor({ id: r.run1('ReluGrad', [r.tFloat], [dyi, r.ids([y])[0]]), shape: y.shape }) : dy;
+      let db: TF.Tensor | null = null;
+      let dz: TF.Tensor;
+      if (attrs.relu && attrs.bias && fusedOps()) {
+        const [dzh, dbh] = r.run('GenreLabReluBiasGrad', [], [dyi, r.ids([y])[0]], 2);
+        dz = r.toTensor(dzh);
+        db = r.toTensor(dbh);
+      } else dz = attrs.relu ? r.toTensor({ id: r.run1('ReluGrad', [r.tFloat], [dyi, r.ids([y])[0]]), shape: y.shape }) : dy;
       const dzId = () => r.ids([dz])[0];
       const done = () => {
         if (attrs.relu) dz.dispose();
@@ -111,7 +127,7 @@ function register(): void {
       };
       if (attrs.bias)
         grads.bias = () => {
-          const g = r.toTensor({ id: r.run1('BiasAddGrad', a.bias, [dzId()]), shape: [w.shape[3] as number] });
+          const g = db ?? r.toTensor({ id: r.run1('BiasAddGrad', a.bias, [dzId()]), shape: [w.shape[3] as number] });
           done();
           return g;
         };
