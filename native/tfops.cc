@@ -28,6 +28,7 @@
 #include <climits>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -347,44 +348,30 @@ void reluBiasGradCompute(void*, TF_OpKernelContext* ctx) {
 
 void unknownShape(TF_ShapeInferenceContext* ctx, TF_Status* s) { api.ShapeInferenceContextSetUnknownShape(ctx, s); }
 
+// Registers one op (inputs, outputs and attrs in TF's op-definition syntax) and its CPU kernel.
+void registerOp(const char* name, std::initializer_list<const char*> inputs, std::initializer_list<const char*> outputs,
+                std::initializer_list<const char*> attrs, void* (*create)(TF_OpKernelConstruction*), void (*compute)(void*, TF_OpKernelContext*),
+                void (*destroy)(void*), TF_Status* s) {
+  if (api.GetCode(s) != 0) return;
+  TF_OpDefinitionBuilder* op = api.NewOpDefinitionBuilder(name);
+  for (const char* i : inputs) api.OpDefinitionBuilderAddInput(op, i);
+  for (const char* o : outputs) api.OpDefinitionBuilderAddOutput(op, o);
+  for (const char* a : attrs) api.OpDefinitionBuilderAddAttr(op, a);
+  api.OpDefinitionBuilderSetShapeInferenceFunction(op, unknownShape);
+  api.RegisterOpDefinition(op, s);
+  if (api.GetCode(s) == 0) api.RegisterKernelBuilder(name, api.NewKernelBuilder(name, "CPU", create, compute, destroy), s);
+}
+
 // Registers the ops once per process; '' or why not.
 std::string registerOps() {
   static std::string result = [] {
     std::string why = resolve();
     if (!why.empty()) return why;
     TF_Status* s = api.NewStatus();
-    TF_OpDefinitionBuilder* op = api.NewOpDefinitionBuilder("GenreLabMaxPoolGrad");
-    api.OpDefinitionBuilderAddInput(op, "x: float");
-    api.OpDefinitionBuilderAddInput(op, "dy: float");
-    api.OpDefinitionBuilderAddOutput(op, "dx: float");
-    api.OpDefinitionBuilderAddAttr(op, "ksize: list(int) >= 4");
-    api.OpDefinitionBuilderAddAttr(op, "strides: list(int) >= 4");
-    api.OpDefinitionBuilderAddAttr(op, "padding: {'SAME', 'VALID'}");
-    api.OpDefinitionBuilderSetShapeInferenceFunction(op, unknownShape);
-    api.RegisterOpDefinition(op, s);
-    if (api.GetCode(s) == 0) {
-      TF_KernelBuilder* k = api.NewKernelBuilder("GenreLabMaxPoolGrad", "CPU", poolCreate, poolGradCompute, poolDelete);
-      api.RegisterKernelBuilder("GenreLabMaxPoolGrad", k, s);
-    }
-    if (api.GetCode(s) == 0) {
-      op = api.NewOpDefinitionBuilder("GenreLabBiasRelu");
-      api.OpDefinitionBuilderAddInput(op, "x: float");
-      api.OpDefinitionBuilderAddInput(op, "bias: float");
-      api.OpDefinitionBuilderAddOutput(op, "y: float");
-      api.OpDefinitionBuilderSetShapeInferenceFunction(op, unknownShape);
-      api.RegisterOpDefinition(op, s);
-    }
-    if (api.GetCode(s) == 0) api.RegisterKernelBuilder("GenreLabBiasRelu", api.NewKernelBuilder("GenreLabBiasRelu", "CPU", noAttrs, biasReluCompute, noDelete), s);
-    if (api.GetCode(s) == 0) {
-      op = api.NewOpDefinitionBuilder("GenreLabReluBiasGrad");
-      api.OpDefinitionBuilderAddInput(op, "dy: float");
-      api.OpDefinitionBuilderAddInput(op, "y: float");
-      api.OpDefinitionBuilderAddOutput(op, "dz: float");
-      api.OpDefinitionBuilderAddOutput(op, "db: float");
-      api.OpDefinitionBuilderSetShapeInferenceFunction(op, unknownShape);
-      api.RegisterOpDefinition(op, s);
-    }
-    if (api.GetCode(s) == 0) api.RegisterKernelBuilder("GenreLabReluBiasGrad", api.NewKernelBuilder("GenreLabReluBiasGrad", "CPU", noAttrs, reluBiasGradCompute, noDelete), s);
+    registerOp("GenreLabMaxPoolGrad", {"x: float", "dy: float"}, {"dx: float"}, {"ksize: list(int) >= 4", "strides: list(int) >= 4", "padding: {'SAME', 'VALID'}"},
+               poolCreate, poolGradCompute, poolDelete, s);
+    registerOp("GenreLabBiasRelu", {"x: float", "bias: float"}, {"y: float"}, {}, noAttrs, biasReluCompute, noDelete, s);
+    registerOp("GenreLabReluBiasGrad", {"dy: float", "y: float"}, {"dz: float", "db: float"}, {}, noAttrs, reluBiasGradCompute, noDelete, s);
     std::string r = api.GetCode(s) == 0 ? "" : std::string("registering the genre-lab TF ops: ") + api.Message(s);
     api.DeleteStatus(s);
     return r;
