@@ -1,6 +1,6 @@
 'use strict';
 /**
- * How native/rnn.cc is compiled, stated once: scripts/setup.js builds with it, lib/layers/cpuKernel.ts
+ * How native/rnn.cc (with native/tfops.cc) is compiled, stated once: scripts/setup.js builds with it, lib/layers/cpuKernel.ts
  * checks at load time that this CPU can run the build, and the tests compile every target with it
  * (test/rnn-kernel-build.test.ts, also cross-compiling for aarch64, and the ASan check).
  *
@@ -28,6 +28,9 @@ const cp = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+
+/** The addon's sources (in native/): the recurrent kernel and the TensorFlow CPU ops it registers (tfops.cc). */
+const SOURCES = ['rnn.cc', 'tfops.cc'];
 
 /** Flags of every build, whatever the target. */
 const COMMON_FLAGS = ['-O3', '-ffp-contract=off', '-std=c++17', '-fPIC', '-DNDEBUG', '-pthread'];
@@ -107,4 +110,4 @@ function compileArgs(t, { includes = [], defines = [], extra = [] } = {}) {
   return [...COMMON_FLAGS, ...t.flags, ...defines.map((d) => `-D${d}`), ...includes.map((i) => `-I${i}`), ...extra];
 }
 
-module.exports = { COMMON_FLAGS, TARGETS, macro, compilerFeatures, cpuinfoFeatures, pickTarget, target, missingFeatures, eigenDir, findEigen, compileArgs };
+module.exports = { SOURCES, COMMON_FLAGS, TARGETS, macro, compilerFeatures, cpuinfoFeatures, pickTarget, target, missingFeatures, eigenDir, findEigen, compileArgs };

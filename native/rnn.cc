@@ -42,6 +42,11 @@
 #include <thread>
 #include <vector>
 
+#ifndef GENRE_LAB_RNN_NO_NODE
+// native/tfops.cc: the TensorFlow CPU ops, registered on request (same addon).
+napi_value GenreLabRegisterTfOps(napi_env env, napi_callback_info info);
+#endif
+
 namespace {
 
 using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -668,6 +673,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"multiply", nullptr, Multiply, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"registerTfOps", nullptr, GenreLabRegisterTfOps, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   g_threads = std::max(1u, std::thread::hardware_concurrency());
@@ -675,6 +681,9 @@ napi_value Init(napi_env env, napi_value exports) {
 }
 
 }  // namespace
+
+// For native/tfops.cc: the same thread pool.
+void genre_lab_parallel(int n, const std::function<void(int)>& fn) { parallel(n, fn); }
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
 #else

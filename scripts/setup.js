@@ -215,7 +215,7 @@ function nodeApiIncludeDir() {
  */
 function ensureRnnKernel() {
   const kb = require('../native/kernel-build.js');
-  const src = path.join(ROOT, 'native', 'rnn.cc');
+  const srcs = kb.SOURCES.map((f) => path.join(ROOT, 'native', f));
   // GENRE_LAB_KERNEL_DIR: another folder for the addon (test/rnn-kernel-build.test.ts), so a test never touches the real one
   const buildDir = process.env.GENRE_LAB_KERNEL_DIR || path.join(ROOT, 'native', 'build');
   const out = path.join(buildDir, 'genre_lab_rnn.node');
@@ -234,7 +234,7 @@ function ensureRnnKernel() {
     return { ok: false, note: `not built: ${e.message}; recurrent layers run on TF ops` };
   }
   const flags = kb.compileArgs(target, { defines: ['NODE_GYP_MODULE_NAME=genre_lab_rnn'], extra: ['-shared'] });
-  const key = crypto.createHash('sha1').update(JSON.stringify([fs.readFileSync(src, 'utf8'), flags, version.stdout.split('\n')[0]])).digest('hex').slice(0, 16);
+  const key = crypto.createHash('sha1').update(JSON.stringify([...srcs.map((f) => fs.readFileSync(f, 'utf8')), flags, version.stdout.split('\n')[0]])).digest('hex').slice(0, 16);
   const keyDir = path.join(CACHE, 'rnn-kernel', key);
   const cached = path.join(keyDir, 'genre_lab_rnn.node');
   const logFile = path.join(keyDir, 'build.log');
@@ -282,7 +282,7 @@ function ensureRnnKernel() {
   }
   log(`compiling the CPU recurrent kernel (native/rnn.cc for ${target.name}, ~30 s)…`);
   const t0 = Date.now();
-  const argv = [...flags, `-I${napi}`, `-I${eigen}`, src, '-o', out];
+  const argv = [...flags, `-I${napi}`, `-I${eigen}`, ...srcs, '-o', out];
   const c = sh(cxx, argv);
   fs.mkdirSync(keyDir, { recursive: true });
   fs.writeFileSync(logFile, `$ ${cxx} ${argv.join(' ')}\n${c.stdout || ''}${c.stderr || ''}${c.error ? String(c.error) : ''}\nexit status ${c.status}\n`);

@@ -35,6 +35,8 @@ export interface RnnAddon {
   gruBackward(d: Dims, x: Arr, w: Arr, u: Arr, h0: Arr, h: Arr, state: Arr, dy: Arr, dx: Arr, dw: Arr, du: Arr, db: Arr, dh0: Arr): void;
   adamStep(w: Arr, g: Arr, m: Arr, v: Arr, lr: number, beta1: number, beta2: number, epsilon: number, t: number): void;
   setThreads(n: number): number;
+  /** native/tfops.cc: registers the addon's TensorFlow CPU ops in this process; '' or why not. */
+  registerTfOps(): string;
 }
 
 /** Where scripts/setup.js puts the built addon, and what it says about the build (target or failure). */

@@ -66,15 +66,18 @@ function nodeBackend(): NodeBackend {
 /** Thin typed wrapper over `binding.executeOp` with attr builders for the dtypes we use (float32). */
 export class RawOps {
   readonly be: NodeBackend;
-  readonly b: Binding;
   /** `T: float32`, the type attr nearly every op needs. */
   readonly tFloat: OpAttr;
   private readonly int32Cache = new Map<string, number>();
 
   constructor() {
     this.be = nodeBackend();
-    this.b = this.be.binding;
     this.tFloat = { name: 'T', type: this.b.TF_ATTR_TYPE, value: this.b.TF_FLOAT };
+  }
+
+  /** The backend's binding, read on every use (a profiler or test may swap it: bench/models_profile.ts). */
+  get b(): Binding {
+    return this.be.binding;
   }
 
   int(name: string, value: number): OpAttr {

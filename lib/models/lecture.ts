@@ -11,6 +11,7 @@
  */
 import { tf, type TF } from '../backend';
 import { batchNormalization } from '../layers/batchNorm';
+import { conv2d } from '../layers/conv2d';
 import { lstm } from '../layers/recurrent';
 
 /**
@@ -81,7 +82,7 @@ export function lectureCnn(cfg: LectureCnnConfig = {}): TF.LayersModel {
   ]; // [kernel, pool] per block; every pool has stride 2 and `same` padding
   const layers: TF.layers.Layer[] = [];
   blocks.forEach(([kernel, pool], i) => {
-    layers.push(tf.layers.conv2d({ filters, kernelSize: kernel, activation: 'relu', ...(i === 0 ? { inputShape } : {}) }));
+    layers.push(conv2d({ filters, kernelSize: kernel, activation: 'relu', ...(i === 0 ? { inputShape } : {}) }));
     layers.push(tf.layers.maxPooling2d({ poolSize: pool, strides: 2, padding: 'same' }));
     layers.push(batchNormalization({ momentum: batchNormMomentum }));
   });
