@@ -9,6 +9,7 @@
  */
 import { tf, type TF } from '../backend';
 import { installNativeKernels } from '../layers/nativeKernels';
+import { installTapeRelease } from './tapeRelease';
 import type { OutputKind } from '../models/summary';
 import type { BatchSource } from './data';
 import { evaluate } from './evaluate';
@@ -85,6 +86,7 @@ export async function fit(model: TF.LayersModel, opts: FitOptions): Promise<Hist
 async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History> {
   const { epochs } = opts;
   installNativeKernels();
+  installTapeRelease();
   const view = trainingView(model, opts.output, opts.loss !== undefined);
   const net = view.net;
   const output = view.output;
