@@ -30,7 +30,7 @@ export interface TransformerConfig {
 type Sym = TF.SymbolicTensor;
 
 /** One post-norm encoder layer (the tutorial's `EncoderLayer`): [batch, time, d] → same. */
-function encoderLayer(x: Sym, d: number, heads: number, dff: number, rate: number, i: number): Sym {
+export function encoderLayer(x: Sym, d: number, heads: number, dff: number, rate: number, i: number): Sym {
   const p = `enc${i + 1}`;
   let attn = new MultiHeadSelfAttention({ numHeads: heads, name: `${p}_mha` }).apply(x) as Sym;
   attn = dropoutLayer({ rate, name: `${p}_drop1` }).apply(attn) as Sym;

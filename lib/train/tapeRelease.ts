@@ -43,6 +43,7 @@ interface Pass {
 
 const passes: Pass[] = [];
 let installed = false;
+let enabled = true;
 const stats = { released: 0 };
 
 /** Tensors disposed early so far (for tests). */
@@ -61,6 +62,11 @@ function release(p: Pass): void {
   };
   last.dys.forEach(free);
   (last.node.saved ?? []).forEach(free);
+}
+
+/** Turns the early release off (tfjs' own timing: everything freed at the end) or on again once installed; for tests and measurements. */
+export function setTapeRelease(on: boolean): void {
+  enabled = on;
 }
 
 /** Installs the early release on tfjs' engine (once; every backend). Returns whether it is active. */
@@ -87,7 +93,7 @@ export function installTapeRelease(): boolean {
     if (!node || !gradient) return;
     node.gradient = (dys) => {
       const p = passes[passes.length - 1];
-      if (!p || this.state.gradientDepth > 0) return gradient(dys);
+      if (!p || !enabled || this.state.gradientDepth > 0) return gradient(dys);
       release(p);
       const grads = gradient(dys);
       const handedOn = new Set<Tensor>();
