@@ -1,6 +1,6 @@
 // genre-lab CPU recurrent kernels: whole LSTM / GRU layers (forward and backward) in one call each,
-// for lib/layers/cpuKernel.ts, plus the Adam step of lib/train/fusedAdam.ts and multi-head
-// self-attention's core for lib/models/attention.ts. Built by scripts/setup.js
+// for lib/layers/cpuKernel.ts, plus the Adam step of lib/train/fusedAdam.ts, multi-head
+// self-attention's core for lib/models/attention.ts and layer normalisation for lib/layers/layerNorm.ts. Built by scripts/setup.js
 // (ensureRnnKernel) with Eigen's headers from the TensorFlow wheel; loaded as a Node-API addon, so it
 // does not depend on the Node version. native/check.cc runs it under ASan (test/rnn-cpu-kernel.test.ts).
 //
@@ -538,6 +538,65 @@ void attentionBackward(const AttnDims& d, float scale, const float* q, const flo
   });
 }
 
+// ---------------------------------------------------------------- layer normalisation
+// Over the last axis of x [N, C] (lib/layers/layerNorm.ts): x̂ = (x − μ)·rstd, rstd = 1/√(σ² + ε)
+// (biased variance), y = x̂·γ + β; the backward, with g = dy·γ, dx = rstd·(g − mean(g) − x̂·mean(g·x̂)),
+// dγ = Σ dy·x̂ and dβ = Σ dy over the rows. Rows are split into a fixed number of chunks whatever
+// the thread count, and the chunks' dγ/dβ partial sums are added in chunk order: the same bits on
+// any number of threads. Plain loops (sqrt is exact in scalar and packet code alike).
+constexpr int kNormChunks = 64;
+
+void layerNormForward(int64_t N, int C, float eps, const float* x, const float* gamma, const float* beta, float* y, float* xhat, float* rstd) {
+  parallel(kNormChunks, [&](int k) {
+    for (int64_t i = N * k / kNormChunks, end = N * (k + 1) / kNormChunks; i < end; i++) {
+      const float* xr = x + i * C;
+      float mean = 0.f;
+      for (int c = 0; c < C; c++) mean += xr[c];
+      mean /= float(C);
+      float var = 0.f;
+      for (int c = 0; c < C; c++) var += (xr[c] - mean) * (xr[c] - mean);
+      const float r = 1.f / std::sqrt(var / float(C) + eps);
+      rstd[i] = r;
+      float* hr = xhat + i * C;
+      float* yr = y + i * C;
+      for (int c = 0; c < C; c++) {
+        hr[c] = (xr[c] - mean) * r;
+        yr[c] = hr[c] * gamma[c] + beta[c];
+      }
+    }
+  });
+}
+
+void layerNormBackward(int64_t N, int C, const float* dy, const float* xhat, const float* rstd, const float* gamma, float* dx, float* dgamma, float* dbeta) {
+  std::vector<float> partial(size_t(kNormChunks) * 2 * C, 0.f);
+  parallel(kNormChunks, [&](int k) {
+    float* pg = partial.data() + size_t(k) * 2 * C;
+    float* pb = pg + C;
+    for (int64_t i = N * k / kNormChunks, end = N * (k + 1) / kNormChunks; i < end; i++) {
+      const float* dr = dy + i * C;
+      const float* hr = xhat + i * C;
+      float m1 = 0.f, m2 = 0.f;
+      for (int c = 0; c < C; c++) {
+        const float g = dr[c] * gamma[c];
+        m1 += g;
+        m2 += g * hr[c];
+        pg[c] += dr[c] * hr[c];
+        pb[c] += dr[c];
+      }
+      m1 /= float(C);
+      m2 /= float(C);
+      float* xr = dx + i * C;
+      for (int c = 0; c < C; c++) xr[c] = rstd[i] * (dr[c] * gamma[c] - m1 - hr[c] * m2);
+    }
+  });
+  for (int c = 0; c < C; c++) dgamma[c] = dbeta[c] = 0.f;
+  for (int k = 0; k < kNormChunks; k++)
+    for (int c = 0; c < C; c++) {
+      dgamma[c] += partial[size_t(k) * 2 * C + c];
+      dbeta[c] += partial[size_t(k) * 2 * C + C + c];
+    }
+}
+
 // ---------------------------------------------------------------- Node-API glue
 // (left out with -DGENRE_LAB_RNN_NO_NODE, to time the kernels from a C++ program)
 #ifndef GENRE_LAB_RNN_NO_NODE
@@ -751,6 +810,32 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info) {
   });
 }
 
+// layerNormForward(rows, cols, epsilon, x, gamma, beta, y, xhat, rstd)
+napi_value LayerNormForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 9, "layerNormForward");
+    const int64_t N = a.integer(0, "rows");
+    const int C = a.integer(1, "cols");
+    if (C < 1) throw JsError("layerNormForward: cols must be ≥ 1");
+    layerNormForward(N, C, float(a.number(2, "epsilon")), a.floats(3, N * C, "x"), a.floats(4, C, "gamma"), a.floats(5, C, "beta"), a.floats(6, N * C, "y"),
+                     a.floats(7, N * C, "xhat"), a.floats(8, N, "rstd"));
+    return undefinedValue(env);
+  });
+}
+
+// layerNormBackward(rows, cols, dy, xhat, rstd, gamma, dx, dgamma, dbeta)
+napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 9, "layerNormBackward");
+    const int64_t N = a.integer(0, "rows");
+    const int C = a.integer(1, "cols");
+    if (C < 1) throw JsError("layerNormBackward: cols must be ≥ 1");
+    layerNormBackward(N, C, a.floats(2, N * C, "dy"), a.floats(3, N * C, "xhat"), a.floats(4, N, "rstd"), a.floats(5, C, "gamma"), a.floats(6, N * C, "dx"),
+                      a.floats(7, C, "dgamma"), a.floats(8, C, "dbeta"));
+    return undefinedValue(env);
+  });
+}
+
 // setThreads(n): threads for every later call (1 … 256); returns the value in force.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -775,6 +860,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attentionForward", nullptr, AttentionForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attentionBackward", nullptr, AttentionBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormForward", nullptr, LayerNormForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

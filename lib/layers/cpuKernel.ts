@@ -37,6 +37,9 @@ export interface RnnAddon {
   /** Self-attention core (lib/layers/attentionKernel.ts): dims [B, T, H, E]; q, k, v, out [B, T, H·E]; lse [B, H, T]. */
   attentionForward(dims: number[], scale: number, q: Arr, k: Arr, v: Arr, out: Arr, lse: Arr): void;
   attentionBackward(dims: number[], scale: number, q: Arr, k: Arr, v: Arr, out: Arr, lse: Arr, dout: Arr, dq: Arr, dk: Arr, dv: Arr): void;
+  /** Layer normalisation over the last axis of x [rows, cols] (lib/layers/layerNorm.ts). */
+  layerNormForward(rows: number, cols: number, epsilon: number, x: Arr, gamma: Arr, beta: Arr, y: Arr, xhat: Arr, rstd: Arr): void;
+  layerNormBackward(rows: number, cols: number, dy: Arr, xhat: Arr, rstd: Arr, gamma: Arr, dx: Arr, dgamma: Arr, dbeta: Arr): void;
   setThreads(n: number): number;
 }
 

@@ -5,11 +5,13 @@
  * training step of seed 002's Transformer (4 encoder layers × 2 norms, batch 32 × 256 frames), most of
  * that step's time. Here y = (x − μ)·(1/√(σ² + ε))·γ + β with μ, σ² the moments over the normalised axes
  * and γ, β broadcast, with its gradient written out (see `layerNormOp`), which keeps one normalised
- * copy of x for the backward pass. Same weights, config and
+ * copy of x for the backward pass; on the native CPU backend with the kernel built, over the last axis,
+ * one native call each way (`layerNormCpu`). Same weights, config and
  * serialised class name as tfjs-layers' layer (this extends it), so saved models load either way; every
  * backend takes this path.
  */
 import { tf, type TF } from '../backend';
+import { cpuKernelActive, kernel } from './cpuKernel';
 
 type LayerNormArgs = Parameters<typeof tf.layers.layerNormalization>[0];
 type Base = ReturnType<typeof tf.layers.layerNormalization>;
@@ -42,6 +44,7 @@ export class LayerNormalization extends LayerNormalizationBase {
  * the other axes.
  */
 export function layerNormOp(x: TF.Tensor, axis: number[], epsilon: number, gamma: TF.Tensor | null, beta: TF.Tensor | null): TF.Tensor {
+  if (gamma && beta && axis.length === 1 && axis[0] === x.rank - 1 && x.dtype === 'float32' && cpuKernelActive()) return layerNormCpu(x, epsilon, gamma, beta);
   const shape = x.shape.map((n, i) => (axis.includes(i) ? n : 1));
   const others = x.shape.map((_, i) => i).filter((i) => !axis.includes(i));
   const weights = [gamma, beta].filter((w): w is TF.Tensor => w !== null);
@@ -71,6 +74,35 @@ export function layerNormOp(x: TF.Tensor, axis: number[], epsilon: number, gamma
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x, ...weights);
+}
+
+/**
+ * `layerNormOp` over the last axis on the CPU kernel (native/rnn.cc `layerNormForward` /
+ * `layerNormBackward`): one call each way instead of ~10 TF ops forward and ~11 backward; x̂ and
+ * rstd stay in the gradient closure. Chosen by `layerNormOp` where the kernel runs (lib/layers/cpuKernel.ts).
+ */
+export function layerNormCpu(x: TF.Tensor, epsilon: number, gamma: TF.Tensor, beta: TF.Tensor): TF.Tensor {
+  const cols = x.shape[x.rank - 1];
+  const rows = x.size / cols;
+  const f = tf.customGrad(((xs: TF.Tensor, g: TF.Tensor, b: TF.Tensor) => {
+    const a = kernel();
+    const y = new Float32Array(x.size);
+    const xhat = new Float32Array(x.size);
+    const rstd = new Float32Array(rows);
+    const ga = g.dataSync() as Float32Array;
+    a.layerNormForward(rows, cols, epsilon, xs.dataSync() as Float32Array, ga, b.dataSync() as Float32Array, y, xhat, rstd);
+    return {
+      value: tf.tensor(y, xs.shape),
+      gradFunc: (dy: TF.Tensor) => {
+        const dx = new Float32Array(x.size);
+        const dg = new Float32Array(cols);
+        const db = new Float32Array(cols);
+        a.layerNormBackward(rows, cols, dy.dataSync() as Float32Array, xhat, rstd, ga, dx, dg, db);
+        return [tf.tensor(dx, xs.shape), tf.tensor(dg, g.shape), tf.tensor(db, b.shape)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, gamma, beta);
 }
 
 tf.serialization.registerClass(LayerNormalization as never);
