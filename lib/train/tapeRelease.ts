@@ -16,6 +16,7 @@
  * function hands on as an input gradient (it may be the same object as its `dy` or a saved tensor);
  * a tensor handed on twice is never freed here (the engine's own cleanup at the end still is).
  * Same gradients, same values: only when tensors are disposed changes. Every backend.
+ * `GENRE_LAB_TAPE_RELEASE=0` leaves tfjs' engine as it is (for before/after measurements).
  */
 import { tf, type TF } from '../backend';
 
