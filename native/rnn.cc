@@ -810,13 +810,19 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info) {
   });
 }
 
+// [rows, cols] of a layer-norm call (arguments 0 and 1).
+std::pair<int64_t, int> normDims(Args& a) {
+  const int64_t N = a.integer(0, "rows");
+  const int C = a.integer(1, "cols");
+  if (C < 1) throw JsError(a.fn + ": cols must be ≥ 1");
+  return {N, C};
+}
+
 // layerNormForward(rows, cols, epsilon, x, gamma, beta, y, xhat, rstd)
 napi_value LayerNormForward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 9, "layerNormForward");
-    const int64_t N = a.integer(0, "rows");
-    const int C = a.integer(1, "cols");
-    if (C < 1) throw JsError("layerNormForward: cols must be ≥ 1");
+    const auto [N, C] = normDims(a);
     layerNormForward(N, C, float(a.number(2, "epsilon")), a.floats(3, N * C, "x"), a.floats(4, C, "gamma"), a.floats(5, C, "beta"), a.floats(6, N * C, "y"),
                      a.floats(7, N * C, "xhat"), a.floats(8, N, "rstd"));
     return undefinedValue(env);
@@ -827,9 +833,7 @@ napi_value LayerNormForward(napi_env env, napi_callback_info info) {
 napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 9, "layerNormBackward");
-    const int64_t N = a.integer(0, "rows");
-    const int C = a.integer(1, "cols");
-    if (C < 1) throw JsError("layerNormBackward: cols must be ≥ 1");
+    const auto [N, C] = normDims(a);
     layerNormBackward(N, C, a.floats(2, N * C, "dy"), a.floats(3, N * C, "xhat"), a.floats(4, N, "rstd"), a.floats(5, C, "gamma"), a.floats(6, N * C, "dx"),
                       a.floats(7, C, "dgamma"), a.floats(8, C, "dbeta"));
     return undefinedValue(env);
