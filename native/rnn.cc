@@ -1,5 +1,6 @@
 // genre-lab CPU recurrent kernels: whole LSTM / GRU layers (forward and backward) in one call each,
-// for lib/layers/cpuKernel.ts, plus the Adam step of lib/train/fusedAdam.ts. Built by scripts/setup.js
+// for lib/layers/cpuKernel.ts, plus the Adam step of lib/train/fusedAdam.ts, multi-head
+// self-attention's core for lib/models/attention.ts and layer normalisation for lib/layers/layerNorm.ts. Built by scripts/setup.js
 // (ensureRnnKernel) with Eigen's headers from the TensorFlow wheel; loaded as a Node-API addon, so it
 // does not depend on the Node version. native/check.cc runs it under ASan (test/rnn-cpu-kernel.test.ts).
 //
@@ -476,6 +477,131 @@ void adamStep(float* w, const float* g, float* m, float* v, int64_t n, double lr
   });
 }
 
+// ---------------------------------------------------------------- multi-head self-attention
+// softmax(Q·Kᵀ·scale)·V for every (batch, head) pair, forward and backward in one call each, for
+// lib/models/attention.ts. Layouts (row-major): q, k, v, out and their gradients [B, T, H·E], head h
+// in columns h·E … (h+1)·E − 1 (a projection's output as it is, no transposes); lse [B, H, T], the
+// log-sum-exp of each row of the scaled logits. The T × T attention matrix of a pair lives only in
+// per-thread scratch: the forward keeps lse, the backward recomputes P = exp(S − lse) from Q and K
+// (FlashAttention's recomputation, on whole rows), so no [B, H, T, T] tensor is ever stored.
+// Pairs are independent (their gradients land in disjoint columns): one task each over the threads.
+struct AttnDims {
+  int B, T, H, E;
+  int64_t D() const { return int64_t(H) * E; }
+};
+
+// Per-thread T × T matrices (Eigen-aligned, so exp's packet/scalar split depends only on T).
+RowMat& attnScratch(int slot, int rows, int cols) {
+  thread_local RowMat m[2];
+  if (m[slot].rows() != rows || m[slot].cols() != cols) m[slot].resize(rows, cols);
+  return m[slot];
+}
+
+void attentionForward(const AttnDims& d, float scale, const float* q, const float* k, const float* v, float* out, float* lse) {
+  const int64_t D = d.D(), T = d.T;
+  parallel(d.B * d.H, [&](int task) {
+    const int b = task / d.H, h = task % d.H;
+    const int64_t at = b * T * D + int64_t(h) * d.E;
+    SMat Q(q + at, T, d.E, Eigen::OuterStride<>(D)), K(k + at, T, d.E, Eigen::OuterStride<>(D)), V(v + at, T, d.E, Eigen::OuterStride<>(D));
+    SMatW O(out + at, T, d.E, Eigen::OuterStride<>(D));
+    RowMat& S = attnScratch(0, d.T, d.T);
+    S.noalias() = (Q * scale) * K.transpose();
+    Eigen::ArrayXf m = S.rowwise().maxCoeff().array();
+    S.array().colwise() -= m;
+    S = S.array().exp();
+    Eigen::ArrayXf l = S.rowwise().sum().array();
+    float* L = lse + (int64_t(b) * d.H + h) * T;
+    for (int64_t i = 0; i < T; i++) L[i] = m[i] + std::log(l[i]);
+    O.noalias() = S * V;
+    O.array().colwise() /= l;
+  });
+}
+
+void attentionBackward(const AttnDims& d, float scale, const float* q, const float* k, const float* v, const float* out, const float* lse,
+                       const float* dout, float* dq, float* dk, float* dv) {
+  const int64_t D = d.D(), T = d.T;
+  parallel(d.B * d.H, [&](int task) {
+    const int b = task / d.H, h = task % d.H;
+    const int64_t at = b * T * D + int64_t(h) * d.E;
+    const Eigen::OuterStride<> st(D);
+    SMat Q(q + at, T, d.E, st), K(k + at, T, d.E, st), V(v + at, T, d.E, st), O(out + at, T, d.E, st), dO(dout + at, T, d.E, st);
+    SMatW dQ(dq + at, T, d.E, st), dK(dk + at, T, d.E, st), dV(dv + at, T, d.E, st);
+    CVec L(lse + (int64_t(b) * d.H + h) * T, T);
+    RowMat& P = attnScratch(0, d.T, d.T);
+    RowMat& dS = attnScratch(1, d.T, d.T);
+    P.noalias() = (Q * scale) * K.transpose();
+    P.array().colwise() -= L;
+    P = P.array().exp();
+    dV.noalias() = P.transpose() * dO;
+    dS.noalias() = dO * V.transpose();
+    // dS = P∘(dP − rowsum(dO∘O)): the softmax gradient, rowsum(dO∘O) = rowsum(P∘dP).
+    Eigen::ArrayXf delta = (dO.array() * O.array()).rowwise().sum();
+    dS.array().colwise() -= delta;
+    dS.array() *= P.array();
+    dQ.noalias() = (dS * K) * scale;
+    dK.noalias() = (dS.transpose() * Q) * scale;
+  });
+}
+
+// ---------------------------------------------------------------- layer normalisation
+// Over the last axis of x [N, C] (lib/layers/layerNorm.ts): x̂ = (x − μ)·rstd, rstd = 1/√(σ² + ε)
+// (biased variance), y = x̂·γ + β; the backward, with g = dy·γ, dx = rstd·(g − mean(g) − x̂·mean(g·x̂)),
+// dγ = Σ dy·x̂ and dβ = Σ dy over the rows. Rows are split into a fixed number of chunks whatever
+// the thread count, and the chunks' dγ/dβ partial sums are added in chunk order: the same bits on
+// any number of threads. Plain loops (sqrt is exact in scalar and packet code alike).
+constexpr int kNormChunks = 64;
+
+void layerNormForward(int64_t N, int C, float eps, const float* x, const float* gamma, const float* beta, float* y, float* xhat, float* rstd) {
+  parallel(kNormChunks, [&](int k) {
+    for (int64_t i = N * k / kNormChunks, end = N * (k + 1) / kNormChunks; i < end; i++) {
+      const float* xr = x + i * C;
+      float mean = 0.f;
+      for (int c = 0; c < C; c++) mean += xr[c];
+      mean /= float(C);
+      float var = 0.f;
+      for (int c = 0; c < C; c++) var += (xr[c] - mean) * (xr[c] - mean);
+      const float r = 1.f / std::sqrt(var / float(C) + eps);
+      rstd[i] = r;
+      float* hr = xhat + i * C;
+      float* yr = y + i * C;
+      for (int c = 0; c < C; c++) {
+        hr[c] = (xr[c] - mean) * r;
+        yr[c] = hr[c] * gamma[c] + beta[c];
+      }
+    }
+  });
+}
+
+void layerNormBackward(int64_t N, int C, const float* dy, const float* xhat, const float* rstd, const float* gamma, float* dx, float* dgamma, float* dbeta) {
+  std::vector<float> partial(size_t(kNormChunks) * 2 * C, 0.f);
+  parallel(kNormChunks, [&](int k) {
+    float* pg = partial.data() + size_t(k) * 2 * C;
+    float* pb = pg + C;
+    for (int64_t i = N * k / kNormChunks, end = N * (k + 1) / kNormChunks; i < end; i++) {
+      const float* dr = dy + i * C;
+      const float* hr = xhat + i * C;
+      float m1 = 0.f, m2 = 0.f;
+      for (int c = 0; c < C; c++) {
+        const float g = dr[c] * gamma[c];
+        m1 += g;
+        m2 += g * hr[c];
+        pg[c] += dr[c] * hr[c];
+        pb[c] += dr[c];
+      }
+      m1 /= float(C);
+      m2 /= float(C);
+      float* xr = dx + i * C;
+      for (int c = 0; c < C; c++) xr[c] = rstd[i] * (dr[c] * gamma[c] - m1 - hr[c] * m2);
+    }
+  });
+  for (int c = 0; c < C; c++) dgamma[c] = dbeta[c] = 0.f;
+  for (int k = 0; k < kNormChunks; k++)
+    for (int c = 0; c < C; c++) {
+      dgamma[c] += partial[size_t(k) * 2 * C + c];
+      dbeta[c] += partial[size_t(k) * 2 * C + C + c];
+    }
+}
+
 // ---------------------------------------------------------------- Node-API glue
 // (left out with -DGENRE_LAB_RNN_NO_NODE, to time the kernels from a C++ program)
 #ifndef GENRE_LAB_RNN_NO_NODE
@@ -650,6 +776,75 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
   });
 }
 
+AttnDims attnDims(Args& a, size_t i) {
+  napi_value arr = a.v[i];
+  uint32_t len = 0;
+  napi_get_array_length(a.env, arr, &len);
+  if (len != 4) throw JsError(a.fn + ": dims must be [B, T, H, E]");
+  int vals[4];
+  for (uint32_t j = 0; j < 4; j++) {
+    napi_value e;
+    napi_get_element(a.env, arr, j, &e);
+    int32_t val = 0;
+    if (napi_get_value_int32(a.env, e, &val) != napi_ok || val <= 0) throw JsError(a.fn + ": dims must be positive integers [B, T, H, E]");
+    vals[j] = val;
+  }
+  return {vals[0], vals[1], vals[2], vals[3]};
+}
+
+// attentionForward(dims [B, T, H, E], scale, q, k, v, out, lse)
+napi_value AttentionForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 7, "attentionForward");
+    const AttnDims d = attnDims(a, 0);
+    const int64_t n = int64_t(d.B) * d.T * d.D(), nl = int64_t(d.B) * d.H * d.T;
+    attentionForward(d, float(a.number(1, "scale")), a.floats(2, n, "q"), a.floats(3, n, "k"), a.floats(4, n, "v"), a.floats(5, n, "out"), a.floats(6, nl, "lse"));
+    return undefinedValue(env);
+  });
+}
+
+// attentionBackward(dims, scale, q, k, v, out, lse, dout, dq, dk, dv)
+napi_value AttentionBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 11, "attentionBackward");
+    const AttnDims d = attnDims(a, 0);
+    const int64_t n = int64_t(d.B) * d.T * d.D(), nl = int64_t(d.B) * d.H * d.T;
+    attentionBackward(d, float(a.number(1, "scale")), a.floats(2, n, "q"), a.floats(3, n, "k"), a.floats(4, n, "v"), a.floats(5, n, "out"), a.floats(6, nl, "lse"),
+                      a.floats(7, n, "dout"), a.floats(8, n, "dq"), a.floats(9, n, "dk"), a.floats(10, n, "dv"));
+    return undefinedValue(env);
+  });
+}
+
+// [rows, cols] of a layer-norm call (arguments 0 and 1).
+std::pair<int64_t, int> normDims(Args& a) {
+  const int64_t N = a.integer(0, "rows");
+  const int C = a.integer(1, "cols");
+  if (C < 1) throw JsError(a.fn + ": cols must be ≥ 1");
+  return {N, C};
+}
+
+// layerNormForward(rows, cols, epsilon, x, gamma, beta, y, xhat, rstd)
+napi_value LayerNormForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 9, "layerNormForward");
+    const auto [N, C] = normDims(a);
+    layerNormForward(N, C, float(a.number(2, "epsilon")), a.floats(3, N * C, "x"), a.floats(4, C, "gamma"), a.floats(5, C, "beta"), a.floats(6, N * C, "y"),
+                     a.floats(7, N * C, "xhat"), a.floats(8, N, "rstd"));
+    return undefinedValue(env);
+  });
+}
+
+// layerNormBackward(rows, cols, dy, xhat, rstd, gamma, dx, dgamma, dbeta)
+napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 9, "layerNormBackward");
+    const auto [N, C] = normDims(a);
+    layerNormBackward(N, C, a.floats(2, N * C, "dy"), a.floats(3, N * C, "xhat"), a.floats(4, N, "rstd"), a.floats(5, C, "gamma"), a.floats(6, N * C, "dx"),
+                      a.floats(7, C, "dgamma"), a.floats(8, C, "dbeta"));
+    return undefinedValue(env);
+  });
+}
+
 // setThreads(n): threads for every later call (1 … 256); returns the value in force.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -672,6 +867,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"multiply", nullptr, Multiply, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attentionForward", nullptr, AttentionForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attentionBackward", nullptr, AttentionBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormForward", nullptr, LayerNormForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"registerTfOps", nullptr, GenreLabRegisterTfOps, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -1,12 +1,19 @@
 /**
- * lib/train/gradientRelease.ts: the backward pass frees each op's saved tensors and output gradients
+ * lib/train/tapeRelease.ts: the backward pass frees each op's saved tensors and output gradients
  * once done with them. Same gradients as tfjs' own lifetimes, no tensor leaked or disposed too early
  * (the caller's dy, higher-order gradients, ops with several outputs), and a lower peak.
  */
 import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { tf, type TF } from '../lib/backend';
-import { setEarlyGradientRelease } from '../lib/train/gradientRelease';
+import { installTapeRelease, setTapeRelease } from '../lib/train/tapeRelease';
+
+/** Early release on (installed once on tfjs' engine) or off (tfjs' own lifetimes); whether it is on. */
+function setEarlyGradientRelease(on: boolean): boolean {
+  if (on && !installTapeRelease()) return false;
+  setTapeRelease(on);
+  return on;
+}
 import { lectureCnn } from '../lib/models/lecture';
 
 after(() => setEarlyGradientRelease(false));

@@ -10,6 +10,7 @@ import { tf, backendInfo, type TF } from '../lib/backend';
 import { BatchNormalization, batchNormalization } from '../lib/layers/batchNorm';
 import { LayerNormalization, layerNormalization } from '../lib/layers/layerNorm';
 import { installNativeKernels } from '../lib/layers/nativeKernels';
+import { setFusedKernel } from '../lib/layers/cpuKernel';
 import { nativeOpsAvailable } from '../lib/layers/tfRaw';
 import { lectureCnn } from '../lib/models/lecture';
 import { FusedAdam } from '../lib/train/fusedAdam';
@@ -112,7 +113,7 @@ test('Step (the ReLU derivative) matches tfjs: zeros, negatives, NaN, and ReLU g
   assert.deepEqual(Array.from(g.dataSync()), [0, 0, 1, 1]);
 });
 
-test('LayerNormalization without tiling matches tfjs-layers: outputs and gradients of x/γ/β, far fewer kernels', async () => {
+test('LayerNormalization without tiling matches tfjs-layers: outputs and gradients of x/γ/β (CPU kernel and TF ops), far fewer kernels', async () => {
   const a = tf.layers.layerNormalization({ epsilon: 1e-6 });
   const b = layerNormalization({ epsilon: 1e-6 });
   for (const l of [a, b]) l.apply(tf.input({ shape: [9, 6] }));
@@ -126,10 +127,16 @@ test('LayerNormalization without tiling matches tfjs-layers: outputs and gradien
     const { grads } = tf.variableGrads(() => f(x), l.trainableWeights.map((v) => (v as unknown as { val: TF.Variable }).val));
     return { y: l.call(x, {}) as TF.Tensor, dx: tf.grad(f)(x), grads: Object.values(grads) };
   };
-  const [ra, rb] = [run(a), run(b)];
-  assert.ok(maxDiff(ra.y, rb.y) < 1e-5, `outputs differ by ${maxDiff(ra.y, rb.y)}`);
-  assert.ok(maxDiff(ra.dx, rb.dx) < 1e-4, `dx differs by ${maxDiff(ra.dx, rb.dx)}`);
-  ra.grads.forEach((g, i) => assert.ok(maxDiff(g, rb.grads[i]) < 1e-4, `gradient ${i} differs by ${maxDiff(g, rb.grads[i])}`));
+  const ra = run(a);
+  // On the native CPU backend `auto` runs layerNormCpu (native/rnn.cc), `tf` the TF-op custom gradient.
+  for (const choice of ['auto', 'tf'] as const) {
+    setFusedKernel(choice);
+    const rb = run(b);
+    setFusedKernel('auto');
+    assert.ok(maxDiff(ra.y, rb.y) < 1e-5, `${choice}: outputs differ by ${maxDiff(ra.y, rb.y)}`);
+    assert.ok(maxDiff(ra.dx, rb.dx) < 1e-4, `${choice}: dx differs by ${maxDiff(ra.dx, rb.dx)}`);
+    ra.grads.forEach((g, i) => assert.ok(maxDiff(g, rb.grads[i]) < 1e-4, `${choice}: gradient ${i} differs by ${maxDiff(g, rb.grads[i])}`));
+  }
   // no Tile (whose gradient is a Slice + Add per tile, batch × time of them)
   const kernels = async (l: TF.layers.Layer) => (await tf.profile(() => tf.grad((v: TF.Tensor) => tf.sum(l.call(v, {}) as TF.Tensor))(x))).kernels.map((k) => k.name);
   assert.ok((await kernels(a)).includes('Tile'), 'tfjs-layers tiles');

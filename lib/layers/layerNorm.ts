@@ -1,14 +1,17 @@
 /**
- * Layer normalisation through broadcasting ops. tfjs-layers' `LayerNormalization` tiles γ and β to the
+ * Layer normalisation as one differentiable op (`layerNormOp`). tfjs-layers' `LayerNormalization` tiles γ and β to the
  * input's full shape before calling `batchNormalization` (a workaround for its gradient), and the
  * gradient of `Tile` is one Slice + Add per tile: batch × time pairs per weight, 131k eager ops per
  * training step of seed 002's Transformer (4 encoder layers × 2 norms, batch 32 × 256 frames), most of
- * that step's time. Here y = (x − μ)·(γ/√(σ² + ε)) + β with μ, σ² the moments over the normalised axes
- * and γ, β broadcast; the gradients reduce the broadcast axes with one Sum each. Same weights, config and
+ * that step's time. Here y = (x − μ)·(1/√(σ² + ε))·γ + β with μ, σ² the moments over the normalised axes
+ * and γ, β broadcast, with its gradient written out (see `layerNormOp`), which keeps one normalised
+ * copy of x for the backward pass; on the native CPU backend with the kernel built, over the last axis,
+ * one native call each way (`layerNormCpu`). Same weights, config and
  * serialised class name as tfjs-layers' layer (this extends it), so saved models load either way; every
  * backend takes this path.
  */
 import { tf, type TF } from '../backend';
+import { cpuKernelActive, kernel } from './cpuKernel';
 
 type LayerNormArgs = Parameters<typeof tf.layers.layerNormalization>[0];
 type Base = ReturnType<typeof tf.layers.layerNormalization>;
@@ -29,16 +32,77 @@ export class LayerNormalization extends LayerNormalizationBase {
   call(inputs: TF.Tensor | TF.Tensor[]): TF.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const me = this as unknown as Internals;
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, me.axis, true);
-      const shape = x.shape.map((n, i) => (me.axis.includes(i) ? n : 1));
-      // tfjs-node's batch norm order: inv = rsqrt(σ² + ε)·γ, y = (x − μ)·inv + β
-      let inv = tf.rsqrt(tf.add(variance, me.epsilon));
-      if (me.gamma) inv = tf.mul(inv, tf.reshape(me.gamma.read(), shape));
-      const y = tf.mul(tf.sub(x, mean), inv);
-      return me.beta ? tf.add(y, tf.reshape(me.beta.read(), shape)) : y;
-    });
+    return tf.tidy(() => layerNormOp(x, me.axis, me.epsilon, me.gamma?.read() ?? null, me.beta?.read() ?? null));
   }
+}
+
+/**
+ * y = (x − μ)·rsqrt(σ² + ε)·γ + β over `axis`, as one differentiable op: its backward pass keeps
+ * x̂ = (x − μ)·rsqrt(σ² + ε) and rsqrt(σ² + ε) (one tensor of x's size) where the same formula as
+ * separate tfjs ops keeps four (x, x − μ twice, the product). Gradients (n elements normalised
+ * together, g = dy·γ): dx = rsqrt(σ² + ε)·(g − mean(g) − x̂·mean(g·x̂)), dγ = Σ dy·x̂, dβ = Σ dy over
+ * the other axes.
+ */
+export function layerNormOp(x: TF.Tensor, axis: number[], epsilon: number, gamma: TF.Tensor | null, beta: TF.Tensor | null): TF.Tensor {
+  if (gamma && beta && axis.length === 1 && axis[0] === x.rank - 1 && x.dtype === 'float32' && cpuKernelActive()) return layerNormCpu(x, epsilon, gamma, beta);
+  const shape = x.shape.map((n, i) => (axis.includes(i) ? n : 1));
+  const others = x.shape.map((_, i) => i).filter((i) => !axis.includes(i));
+  const weights = [gamma, beta].filter((w): w is TF.Tensor => w !== null);
+  const f = tf.customGrad(((...args: unknown[]) => {
+    const xs = args[0] as TF.Tensor;
+    const save = args[args.length - 1] as TF.GradSaveFunc;
+    const g = gamma ? tf.reshape(args[1] as TF.Tensor, shape) : null;
+    const [xhat, rstd] = tf.tidy(() => {
+      const { mean, variance } = tf.moments(xs, axis, true);
+      const r = tf.rsqrt(tf.add(variance, epsilon));
+      return [tf.mul(tf.sub(xs, mean), r), r];
+    });
+    save(gamma ? [xhat, rstd, args[1] as TF.Tensor] : [xhat, rstd]);
+    const value = tf.tidy(() => {
+      const scaled = g ? tf.mul(xhat, g) : xhat.clone();
+      return beta ? tf.add(scaled, tf.reshape(args[gamma ? 2 : 1] as TF.Tensor, shape)) : scaled;
+    });
+    return {
+      value,
+      gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
+        const [xh, r, gammaSaved] = saved;
+        const gy = gammaSaved ? tf.mul(dy, tf.reshape(gammaSaved, shape)) : dy;
+        const dx = tf.mul(r, tf.sub(tf.sub(gy, tf.mean(gy, axis, true)), tf.mul(xh, tf.mean(tf.mul(gy, xh), axis, true))));
+        const reduce = (t: TF.Tensor, like: TF.Tensor) => tf.reshape(others.length ? tf.sum(t, others) : t, like.shape);
+        return [dx, ...(gamma ? [reduce(tf.mul(dy, xh), gamma)] : []), ...(beta ? [reduce(dy, beta)] : [])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, ...weights);
+}
+
+/**
+ * `layerNormOp` over the last axis on the CPU kernel (native/rnn.cc `layerNormForward` /
+ * `layerNormBackward`): one call each way instead of ~10 TF ops forward and ~11 backward; x̂ and
+ * rstd stay in the gradient closure. Chosen by `layerNormOp` where the kernel runs (lib/layers/cpuKernel.ts).
+ */
+export function layerNormCpu(x: TF.Tensor, epsilon: number, gamma: TF.Tensor, beta: TF.Tensor): TF.Tensor {
+  const cols = x.shape[x.rank - 1];
+  const rows = x.size / cols;
+  const f = tf.customGrad(((xs: TF.Tensor, g: TF.Tensor, b: TF.Tensor) => {
+    const a = kernel();
+    const y = new Float32Array(x.size);
+    const xhat = new Float32Array(x.size);
+    const rstd = new Float32Array(rows);
+    const ga = g.dataSync() as Float32Array;
+    a.layerNormForward(rows, cols, epsilon, xs.dataSync() as Float32Array, ga, b.dataSync() as Float32Array, y, xhat, rstd);
+    return {
+      value: tf.tensor(y, xs.shape),
+      gradFunc: (dy: TF.Tensor) => {
+        const dx = new Float32Array(x.size);
+        const dg = new Float32Array(cols);
+        const db = new Float32Array(cols);
+        a.layerNormBackward(rows, cols, dy.dataSync() as Float32Array, xhat, rstd, ga, dx, dg, db);
+        return [tf.tensor(dx, xs.shape), tf.tensor(dg, g.shape), tf.tensor(db, b.shape)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, gamma, beta);
 }
 
 tf.serialization.registerClass(LayerNormalization as never);

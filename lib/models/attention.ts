@@ -8,6 +8,7 @@
  * with `tf.loadLayersModel` once this module has been imported.
  */
 import { tf, type TF } from '../backend';
+import { scaledDotProductAttention } from '../layers/attentionKernel';
 
 type Shape = (number | null)[];
 
@@ -123,20 +124,12 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = firstTensor(inputs) as TF.Tensor3D;
       const [b, t, d] = x.shape;
-      const h = this.numHeads;
-      const depth = d / h;
       const w = this.w!;
       const flat = tf.reshape(x, [b * t, d]) as TF.Tensor2D;
       const project = (p: { kernel: TF.LayerVariable; bias: TF.LayerVariable }) =>
         tf.add(tf.matMul(flat, p.kernel.read() as TF.Tensor2D), p.bias.read());
-      // [b·t, d] → [b, h, t, depth]
-      const heads = (y: TF.Tensor) => tf.transpose(tf.reshape(y, [b, t, h, depth]), [0, 2, 1, 3]);
-      const q = heads(project(w.q));
-      const k = heads(project(w.k));
-      const v = heads(project(w.v));
-      const logits = tf.div(tf.matMul(q as TF.Tensor4D, k as TF.Tensor4D, false, true), Math.sqrt(depth));
-      const attended = tf.matMul(tf.softmax(logits), v as TF.Tensor4D); // [b, h, t, depth]
-      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [b * t, d]) as TF.Tensor2D;
+      // softmax(Q·Kᵀ/√depth)·V per head, heads merged back to [b·t, d]
+      const merged = scaledDotProductAttention(project(w.q), project(w.k), project(w.v), { batch: b, time: t, heads: this.numHeads });
       const out = tf.add(tf.matMul(merged, w.o.kernel.read() as TF.Tensor2D), w.o.bias.read());
       return tf.reshape(out, [b, t, d]);
     });

@@ -7,6 +7,7 @@
  * Dense(4·C, selu) → Dense(C, sigmoid). Encoder dropout `rate=0.3`.
  */
 import { tf, type TF } from '../backend';
+import { dropout as dropoutLayer } from '../layers/dropout';
 import { layerNormalization } from '../layers/layerNorm';
 import { MultiHeadSelfAttention, SinusoidalPositionalEncoding } from './attention';
 
@@ -29,14 +30,14 @@ export interface TransformerConfig {
 type Sym = TF.SymbolicTensor;
 
 /** One post-norm encoder layer (the tutorial's `EncoderLayer`): [batch, time, d] → same. */
-function encoderLayer(x: Sym, d: number, heads: number, dff: number, rate: number, i: number): Sym {
+export function encoderLayer(x: Sym, d: number, heads: number, dff: number, rate: number, i: number): Sym {
   const p = `enc${i + 1}`;
   let attn = new MultiHeadSelfAttention({ numHeads: heads, name: `${p}_mha` }).apply(x) as Sym;
-  attn = tf.layers.dropout({ rate, name: `${p}_drop1` }).apply(attn) as Sym;
+  attn = dropoutLayer({ rate, name: `${p}_drop1` }).apply(attn) as Sym;
   const out1 = layerNormalization({ epsilon: 1e-6, name: `${p}_ln1` }).apply(tf.layers.add().apply([x, attn]) as Sym) as Sym;
   let ffn = tf.layers.dense({ units: dff, activation: 'relu', name: `${p}_ffn1` }).apply(out1) as Sym;
   ffn = tf.layers.dense({ units: d, name: `${p}_ffn2` }).apply(ffn) as Sym;
-  ffn = tf.layers.dropout({ rate, name: `${p}_drop2` }).apply(ffn) as Sym;
+  ffn = dropoutLayer({ rate, name: `${p}_drop2` }).apply(ffn) as Sym;
   return layerNormalization({ epsilon: 1e-6, name: `${p}_ln2` }).apply(tf.layers.add().apply([out1, ffn]) as Sym) as Sym;
 }
 
@@ -45,9 +46,9 @@ export function transformerClassifier(cfg: TransformerConfig = {}): TF.LayersMod
   const { nMels = 128, layers = 4, heads = 8, dff = 256, rate = 0.3, dropout = 0.2, maxLength = 2048, timeSteps = null, numClasses = 163 } = cfg;
   const input = tf.input({ shape: [timeSteps as number, nMels], name: 'mel' });
   let x = new SinusoidalPositionalEncoding({ maxLength, name: 'positions' }).apply(input) as Sym;
-  x = tf.layers.dropout({ rate, name: 'enc_drop' }).apply(x) as Sym;
+  x = dropoutLayer({ rate, name: 'enc_drop' }).apply(x) as Sym;
   for (let i = 0; i < layers; i++) x = encoderLayer(x, nMels, heads, dff, rate, i);
-  x = tf.layers.dropout({ rate: dropout }).apply(x) as Sym;
+  x = dropoutLayer({ rate: dropout }).apply(x) as Sym;
   x = tf.layers.globalAveragePooling1d().apply(x) as Sym;
   x = tf.layers.dense({ units: 4 * numClasses, activation: 'selu' }).apply(x) as Sym;
   const out = tf.layers.dense({ units: numClasses, activation: 'sigmoid' }).apply(x) as Sym;

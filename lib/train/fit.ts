@@ -9,7 +9,7 @@
  */
 import { tf, type TF } from '../backend';
 import { installNativeKernels } from '../layers/nativeKernels';
-import { setEarlyGradientRelease } from './gradientRelease';
+import { installTapeRelease } from './tapeRelease';
 import type { OutputKind } from '../models/summary';
 import type { BatchSource } from './data';
 import { evaluate } from './evaluate';
@@ -86,7 +86,7 @@ export async function fit(model: TF.LayersModel, opts: FitOptions): Promise<Hist
 async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History> {
   const { epochs } = opts;
   installNativeKernels();
-  if (process.env.GENRE_LAB_TFJS_LIFETIMES !== '1') setEarlyGradientRelease(true);
+  installTapeRelease();
   const view = trainingView(model, opts.output, opts.loss !== undefined);
   const net = view.net;
   const output = view.output;
