@@ -66,7 +66,11 @@ const REFERENCE: Record<string, { script: string; modules: string[]; pip: string
   torch: { script: 'reference/seeds_torch.py', modules: ['torch', 'librosa', 'numpy'], pip: ['torch', 'librosa'] },
 };
 /** Experiments with a reference here (seed 002's Keras code on FMA is not written yet). */
-const WITH_REFERENCE = new Set(['lecture-mlp', 'lecture-mlp-regularised', 'lecture-cnn', 'lecture-lstm', 'seed000-lstm', 'seed001-lstm', 'seed001-cnn', 'seed004-cnn', 'seed004-cnn-code']);
+const WITH_REFERENCE = new Set(['lecture-mlp', 'lecture-mlp-regularised', 'lecture-cnn', 'lecture-lstm', 'seed000-lstm', 'seed001-lstm', 'seed001-cnn', 'seed004-cnn', 'seed004-cnn-faithful', 'seed004-cnn-code']);
+/** Experiments the reference runs under another name or with a variant. */
+const REFERENCE_ARGS: Record<string, string[]> = {
+  'seed004-cnn-faithful': ['--experiment', 'seed004-cnn', '--variant', 'double-softmax'],
+};
 
 function args(argv: string[]) {
   const o: Record<string, string> = {};
@@ -211,7 +215,7 @@ async function main(): Promise<void> {
           const ref = REFERENCE[cfg.framework];
           const r = runPythonJson<{ accuracy: number; seconds: number; epochsRun: number; trainAccuracy?: number; counts?: Record<string, number> } & Record<string, unknown>>(
             path.join(ROOT, ref.script),
-            ['--experiment', id, '--split-in', splitFile, '--seed', String(seed), '--epochs', String(epochs), '--lr', String(profile.optimizer.learningRate), '--cache', cache, '--threads', String(threads)],
+            ['--experiment', id, ...(REFERENCE_ARGS[id] ?? []), '--split-in', splitFile, '--seed', String(seed), '--epochs', String(epochs), '--lr', String(profile.optimizer.learningRate), '--cache', cache, '--threads', String(threads)],
           );
           runs.push({ experiment: id, split, seed, side: 'reference', accuracy: r.accuracy, seconds: r.seconds, epochsRun: r.epochsRun, epochs, lr: profile.optimizer.learningRate, trainAccuracy: r.trainAccuracy, counts: r.counts, detail: { framework: r.framework, bestEpoch: r.bestEpoch, stoppedEarly: r.stoppedEarly } });
           log(`${id} ${split} seed ${seed}: reference ${r.accuracy.toFixed(3)} (${r.seconds.toFixed(0)} s)`);

@@ -54,6 +54,26 @@ const seed002Full = (epochs: number): TrainSettings => ({
   earlyStopping: { monitor: 'valLoss', patience: 1_000_000 },
 });
 
+/** Seed 004's README design (EnrcDamn/MusicGenreClassifier-PyTorch): whole-track log-mel 128 × 1293, track split, its training. */
+const SEED004_README = {
+  source: 'seed 004, EnrcDamn/MusicGenreClassifier-PyTorch README + cnn.py',
+  dataset: 'gtzan',
+  task: 'single-label',
+  cut: { kind: 'head', seconds: null },
+  features: { kind: 'log-mel', nMels: 128, sampleRate: 22050 },
+  layout: 'image',
+  frames: 1293,
+  fractions: { test: 0.2, val: 0.2 },
+  defaultSplit: 'track',
+  seed: 42,
+  framework: 'torch',
+  profiles: {
+    smoke: { epochs: 8, batchSize: 16, optimizer: torchAdam(1e-3), maxTracksPerClass: 6 },
+    default: { epochs: 15, batchSize: 16, optimizer: torchAdam(1e-3) },
+    full: { epochs: 10, batchSize: 128, optimizer: torchAdam(1e-3) },
+  },
+} as const;
+
 /** Seed 001's starting point trains on 8 GTZAN genres: the upstream code has no blues and no rock. */
 const EIGHT_GENRES = ['classical', 'country', 'disco', 'hiphop', 'jazz', 'metal', 'pop', 'reggae'] as const;
 
@@ -227,29 +247,26 @@ export const EXPERIMENTS: ExperimentConfig[] = [
     ],
   },
   {
+    ...SEED004_README,
     id: 'seed004-cnn',
     title: '4-conv CNN on whole-track mel spectrograms (the README design)',
-    source: 'seed 004, EnrcDamn/MusicGenreClassifier-PyTorch README + cnn.py',
-    dataset: 'gtzan',
-    task: 'single-label',
-    cut: { kind: 'head', seconds: null },
-    features: { kind: 'log-mel', nMels: 128, sampleRate: 22050 },
-    layout: 'image',
-    frames: 1293,
-    fractions: { test: 0.2, val: 0.2 },
-    defaultSplit: 'track',
-    seed: 42,
     output: 'logits',
-    framework: 'torch',
     build: (s, c, o) => trackCnn({ inputShape: s as [number, number, number], numClasses: c, ...o }),
-    profiles: {
-      smoke: { epochs: 8, batchSize: 16, optimizer: torchAdam(1e-3), maxTracksPerClass: 6 },
-      default: { epochs: 15, batchSize: 16, optimizer: torchAdam(1e-3) },
-      full: { epochs: 10, batchSize: 128, optimizer: torchAdam(1e-3) },
-    },
     notes: [
       "The seed's README describes mel spectrograms of whole tracks; its code uses 20 MFCCs of the first second (experiment seed004-cnn-code).",
-      "The seed applies softmax in forward() and again inside CrossEntropyLoss; the model here emits logits and the loss applies the one softmax.",
+      "The seed applies softmax in forward() and again inside CrossEntropyLoss; the model here emits logits and the loss applies the one softmax (the seed's double softmax: seed004-cnn-faithful).",
+      'One example per track, so the seed split is a track split.',
+    ],
+  },
+  {
+    ...SEED004_README,
+    id: 'seed004-cnn-faithful',
+    title: "seed004-cnn as the seed trains it: softmax layer + CrossEntropyLoss (double softmax)",
+    output: 'softmax',
+    loss: 'cross-entropy-from-logits',
+    build: (s, c, o) => trackCnn({ inputShape: s as [number, number, number], numClasses: c, softmax: true, ...o }),
+    notes: [
+      "The seed's own model: nn.Softmax at the end of forward(), trained with nn.CrossEntropyLoss, which applies log-softmax again. The loss then sees scores in [0, 1], its gradients are squashed and training collapses towards one class; seed004-cnn is the corrected model.",
       'One example per track, so the seed split is a track split.',
     ],
   },

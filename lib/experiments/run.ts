@@ -21,6 +21,7 @@ import { countParams } from '../models/summary';
 import { arrayBatches, centreCropBatches, cropBatches, type ArrayDataset, type Batch, type BatchSource, type SequenceSet } from '../train/data';
 import { predictBatches } from '../train/evaluate';
 import { fit } from '../train/fit';
+import { categoricalCrossentropy, type LossFn } from '../train/losses';
 import type { EpochLog, History } from '../train/history';
 import { mulberry32, withSeed } from '../train/random';
 import { saveModel } from '../train/checkpoint';
@@ -348,6 +349,11 @@ export function buildModel(data: PreparedData): TF.LayersModel {
   return withSeed(data.seed, () => initLike(data.config.build(data.inputShape, data.classNames.length, settings.model ?? {}), data.config.framework));
 }
 
+/** The experiment's loss when it is not its output kind's default (`ExperimentConfig.loss`). */
+function experimentLoss(cfg: ExperimentConfig): LossFn | undefined {
+  return cfg.loss === 'cross-entropy-from-logits' ? categoricalCrossentropy(true) : undefined;
+}
+
 /** Fits with the profile's settings; validation each epoch, progress lines, seeded dropout. */
 export function trainModel(model: TF.LayersModel, data: PreparedData, opts: Pick<RunOptions, 'onEpoch' | 'verbose'> = {}): Promise<History> {
   const s: TrainSettings = data.config.profiles[data.profile];
@@ -356,6 +362,7 @@ export function trainModel(model: TF.LayersModel, data: PreparedData, opts: Pick
     train: data.train,
     validation: data.validation,
     output: data.config.output,
+    loss: experimentLoss(data.config),
     optimizer: s.optimizer,
     scheduler: s.scheduler,
     earlyStopping: s.earlyStopping,
@@ -386,7 +393,7 @@ export interface Scores {
 
 /** Test-set metrics: report + confusion (single-label) or micro/macro/weighted AP with and without TTA. */
 export async function scoreModel(model: TF.LayersModel, data: PreparedData): Promise<Scores> {
-  const pred = await predictBatches(model, data.test, data.config.output);
+  const pred = await predictBatches(model, data.test, data.config.output, experimentLoss(data.config));
   const C = data.classNames.length;
   if (data.config.task === 'single-label') {
     const yTrue = argmaxRows(pred.targets, C);
