@@ -280,7 +280,7 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
     return {
       ...base,
       inputShape: [null, nFeatures],
-      train: cropBatches(seqs(sets.train), { batchSize: settings.batchSize, minCrop: crop.min, maxCrop: crop.max, random, dropLast: settings.dropLast && sets.train.length > settings.batchSize }),
+      train: cropBatches(seqs(sets.train), { batchSize: settings.batchSize, minCrop: crop.min, maxCrop: crop.max, random, dropLast: settings.dropLast && sets.train.length > settings.batchSize, epochShare: settings.epochShare }),
       validation: centreCropBatches(seqs(sets.val), crop.max, settings.batchSize),
       test: centreCropBatches(testSequences, crop.max, settings.batchSize),
       testSequences,

@@ -47,6 +47,8 @@ export interface TrainSettings {
   crop?: { min: number; max: number };
   /** Seed 002: test-time augmentation, predictions averaged over this many random crops. */
   ttaCrops?: number;
+  /** Seed 002: each epoch walks this share of the training batches (its Sequence's ⌊N / 32 / 10⌋), at least one. */
+  epochShare?: number;
   /** Drop the last incomplete batch (Keras `Sequence` with floor(len / batch) batches). */
   dropLast?: boolean;
 }
