@@ -215,30 +215,27 @@ def build(experiment, n_classes, lr):
     return model
 
 
-def data_generator(samples, batch_size):
-    """prepare_data.DataGenerator: ⌊N / batch / 10⌋ batches (at least one here), reshuffled each epoch."""
-    from tensorflow import keras
+def data_generator(samples, batch_size, n_classes):
+    """prepare_data.DataGenerator: ⌊N / batch / 10⌋ batches (at least one here), reshuffled each epoch.
 
-    class DataGenerator(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__()
-            self.indexes = np.arange(len(samples))
-            self.on_epoch_end()
+    As a tf.data generator re-run each epoch: Keras 3 fixes a PyDataset's shapes from its first
+    batch, and each batch here has its own crop length (tf.keras 2.0's Sequence allowed that)."""
+    import tensorflow as tf
 
-        def __len__(self):
-            return max(1, int(np.floor(len(samples) / batch_size / 10)))
+    indexes = np.arange(len(samples))
+    n_batches = max(1, int(np.floor(len(samples) / batch_size / 10)))
 
-        def __getitem__(self, index):
-            idx = self.indexes[index * batch_size:(index + 1) * batch_size]
+    def epoch():
+        np.random.shuffle(indexes)  # on_epoch_end (and __init__): a fresh order for every epoch
+        for index in range(n_batches):
+            idx = indexes[index * batch_size:(index + 1) * batch_size]
             crop_size = np.random.randint(128, 256)
-            x = np.array([random_crop(samples[k][0], crop_size=crop_size) for k in idx])
+            x = np.array([random_crop(samples[k][0], crop_size=crop_size) for k in idx], dtype=np.float32)
             y = np.array([samples[k][1] for k in idx], dtype=np.float32)
-            return x, y
+            yield x, y
 
-        def on_epoch_end(self):
-            np.random.shuffle(self.indexes)
-
-    return DataGenerator()
+    sig = (tf.TensorSpec((None, None, N_MELS), tf.float32), tf.TensorSpec((None, n_classes), tf.float32))
+    return tf.data.Dataset.from_generator(epoch, output_signature=sig)
 
 
 def ap_scores(y, pred):
@@ -293,7 +290,7 @@ def main():
         h5 = os.path.join(tmp, "best.weights.h5")
         checkpoint = keras.callbacks.ModelCheckpoint(h5, monitor="val_loss", verbose=0, save_best_only=True, mode="min", save_weights_only=True)
         reduce_o_p = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", patience=20, min_lr=1e-7, mode="min")
-        hist = model.fit(data_generator(part["train"], BATCH), validation_data=data_generator(part["val"], BATCH), epochs=epochs, callbacks=[checkpoint, reduce_o_p], verbose=0)
+        hist = model.fit(data_generator(part["train"], BATCH, len(mapping)), validation_data=data_generator(part["val"], BATCH, len(mapping)), epochs=epochs, callbacks=[checkpoint, reduce_o_p], verbose=0)
         model.load_weights(h5)
     val_loss = hist.history["val_loss"]
     test_x = [f for f, _ in part["test"]]
