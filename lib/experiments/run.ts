@@ -281,7 +281,10 @@ export async function prepareData(id: string, opts: RunOptions = {}): Promise<Pr
       ...base,
       inputShape: [null, nFeatures],
       train: cropBatches(seqs(sets.train), { batchSize: settings.batchSize, minCrop: crop.min, maxCrop: crop.max, random, dropLast: settings.dropLast && sets.train.length > settings.batchSize, epochShare: settings.epochShare }),
-      validation: centreCropBatches(seqs(sets.val), crop.max, settings.batchSize),
+      // with epochShare (seed 002's full profile) validation is its generator too: a reshuffled share of random crops
+      validation: settings.epochShare
+        ? cropBatches(seqs(sets.val), { batchSize: settings.batchSize, minCrop: crop.min, maxCrop: crop.max, random: mulberry32(seed + 4), epochShare: settings.epochShare })
+        : centreCropBatches(seqs(sets.val), crop.max, settings.batchSize),
       test: centreCropBatches(testSequences, crop.max, settings.batchSize),
       testSequences,
     };
