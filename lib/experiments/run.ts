@@ -353,7 +353,7 @@ export function buildModel(data: PreparedData): TF.LayersModel {
 }
 
 /** The experiment's loss when it is not its output kind's default (`ExperimentConfig.loss`). */
-function experimentLoss(cfg: ExperimentConfig): LossFn | undefined {
+export function experimentLoss(cfg: ExperimentConfig): LossFn | undefined {
   return cfg.loss === 'cross-entropy-from-logits' ? categoricalCrossentropy(true) : undefined;
 }
 
