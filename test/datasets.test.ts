@@ -17,6 +17,7 @@ import {
 import { FMA_TRACKS_COLUMNS } from '../lib/datasets/generate';
 import { encodeMp3 } from '../lib/datasets/mp3encode';
 import { writeCsv } from '../lib/datasets/csv';
+import { fmaRootFromSample, isFmaSample } from '../lib/datasets/fmaSample';
 import { makeGtzanFixture, tmpDir, wavBytes } from './fixtures/datasets/make';
 import { jsonFromCli } from './helpers/cli';
 
@@ -275,17 +276,9 @@ test('real GTZAN samples (../shared/data/gtzan-sample)', { skip: !fs.existsSync(
 test('real FMA samples (../shared/data/fma-sample) through the FMA loader', { skip: !fs.existsSync(path.join(SHARED, 'fma-sample')) && 'no ../shared/data/fma-sample here' }, async () => {
   // The sample has the official genres.csv and mp3s but a flat tracks_sample.csv: rebuild FMA's tracks.csv from it.
   const src = path.join(SHARED, 'fma-sample');
-  const root = tmpDir('fma-real');
-  fs.mkdirSync(path.join(root, 'fma_metadata'));
-  fs.copyFileSync(path.join(src, 'fma_metadata', 'genres.csv'), path.join(root, 'fma_metadata', 'genres.csv'));
-  fs.symlinkSync(path.join(src, 'fma_small'), path.join(root, 'fma_small'));
-  const sample = fs.readFileSync(path.join(src, 'tracks_sample.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-  const header = [['', ...FMA_TRACKS_COLUMNS.map((c) => c[0])], ['', ...FMA_TRACKS_COLUMNS.map((c) => c[1])], ['track_id', ...FMA_TRACKS_COLUMNS.map(() => '')]];
-  const rows = sample.map(([id, , subset, split, top, genres]) => {
-    const v: Record<string, string> = { 'set.subset': subset, 'set.split': split, 'track.genre_top': top, 'track.genres': genres, 'track.genres_all': genres };
-    return [id, ...FMA_TRACKS_COLUMNS.map(([a, b]) => v[`${a}.${b}`] ?? '')];
-  });
-  writeCsv(path.join(root, 'fma_metadata', 'tracks.csv'), [...header, ...rows]);
+  assert.ok(isFmaSample(src));
+  const root = fmaRootFromSample(src, tmpDir('fma-real'));
+  const sample = fs.readFileSync(path.join(src, 'tracks_sample.csv'), 'utf8').trim().split('\n').slice(1);
   const mp3s = fs.readdirSync(path.join(src, 'fma_small')).flatMap((d) => fs.readdirSync(path.join(src, 'fma_small', d)).filter((f) => f.endsWith('.mp3')));
   assert.equal(sample.length, mp3s.length, 'tracks_sample.csv lists every mp3 of the sample');
   const ds = await loadFma(root);

@@ -5,10 +5,10 @@ import * as os from 'os';
 import * as path from 'path';
 import type { TF } from '../lib/backend';
 import { tf } from '../lib/backend';
-import { EXPERIMENTS, featureRows, getExperiment, layoutExample, prepareData, runExperiment } from '../lib/experiments';
+import { EXPERIMENTS, experimentLoss, featureRows, getExperiment, layoutExample, prepareData, runExperiment } from '../lib/experiments';
 import { generateGtzan } from '../lib/datasets/generate';
 import { datasetRoot } from '../lib/datasets/index';
-import { loadModel, withSeed } from '../lib/train';
+import { arrayBatches, fit, loadModel, mulberry32, withSeed } from '../lib/train';
 import { readNpy } from '../lib/features/npy';
 import { command as trainCommand } from '../lib/cli/train';
 
@@ -39,10 +39,43 @@ test('the full profiles carry the seeds\' settings', () => {
     assert.equal(s2.ttaCrops, 16);
     assert.equal(s2.scheduler?.kind === 'plateau' && s2.scheduler.patience, 20);
     assert.equal(s2.scheduler?.kind === 'plateau' && s2.scheduler.minLr, 1e-7);
+    assert.deepEqual([s2.epochs, s2.batchSize, s2.epochShare], [50, 32, 0.1], `${id}: 50 epochs of ⌊N / 32 / 10⌋ batches`);
   }
   const s4 = full('seed004-cnn');
   assert.deepEqual([s4.epochs, s4.batchSize, s4.optimizer.learningRate], [10, 128, 1e-3]);
   assert.equal(new Set(EXPERIMENTS.map((e) => e.id)).size, EXPERIMENTS.length);
+});
+
+test("seed004-cnn-faithful is the seed's double softmax: probabilities out, CrossEntropyLoss on them, a loss floor the corrected model goes below", async () => {
+  const faithful = getExperiment('seed004-cnn-faithful');
+  const corrected = getExperiment('seed004-cnn');
+  assert.deepEqual([faithful.output, faithful.loss, corrected.output, corrected.loss], ['softmax', 'cross-entropy-from-logits', 'logits', undefined]);
+  assert.deepEqual([faithful.features, faithful.frames, faithful.profiles.full], [corrected.features, corrected.frames, corrected.profiles.full]);
+  // three separable classes of 8 × 16 "spectrograms"
+  const C = 3, n = 48, shape = [8, 16, 1];
+  const r = mulberry32(5);
+  const x = new Float32Array(n * 128);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % C;
+    for (let j = 0; j < 128; j++) x[i * 128 + j] = (j % C === labels[i] ? 2 : 0) + (r() - 0.5);
+  }
+  const train = arrayBatches({ x, shape, labels, numClasses: C }, { batchSize: 16, random: mulberry32(6) });
+  const lossAfter = async (cfg: typeof faithful) => {
+    const model = withSeed(7, () => cfg.build(shape, C, { channels: [4, 4, 4, 4] }));
+    const probs = tf.tidy(() => (model.predict(tf.zeros([2, ...shape])) as TF.Tensor).sum(-1).dataSync());
+    const h = await fit(model, { epochs: 40, train, output: cfg.output, loss: experimentLoss(cfg), optimizer: { name: 'adam', learningRate: 0.01 }, seed: 8, verbose: false });
+    model.dispose();
+    return { sums: [...probs], loss: h.epochs.at(-1)!.loss, accuracy: h.epochs.at(-1)!.accuracy! };
+  };
+  const f = await lossAfter(faithful);
+  const c = await lossAfter(corrected);
+  for (const s of f.sums) assert.ok(Math.abs(s - 1) < 1e-5, `faithful rows are probabilities (sum ${s})`);
+  // cross-entropy of softmax(p) with p in [0, 1]: at best −log(e / (e + C − 1))
+  const floor = -Math.log(Math.E / (Math.E + C - 1));
+  assert.ok(f.loss >= floor - 1e-4, `faithful loss ${f.loss} ≥ floor ${floor}`);
+  assert.ok(c.loss < floor - 0.3, `corrected loss ${c.loss} < ${floor - 0.3}`);
+  assert.ok(c.accuracy > 0.9, `corrected learns (${c.accuracy})`);
 });
 
 test('every experiment\'s network accepts the examples its features produce', () => {

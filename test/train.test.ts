@@ -10,6 +10,7 @@ import {
   StepLR,
   arrayBatches,
   clipByGlobalNorm,
+  cropBatches,
   evaluate,
   fit,
   loadModel,
@@ -152,6 +153,26 @@ test("restoreBestWeights 'on-stop' (seed 000): the best weights come back only w
   assert.equal(stopped.h.stoppedEarly, true);
   assert.equal(stopped.h.restoredBest, true);
   assert.ok(Math.abs(stopped.now - stopped.h.epochs[stopped.h.bestEpoch! - 1].valLoss!) < 1e-5, 'the best weights come back on stopping');
+});
+
+test("cropBatches epochShare (seed 002's Sequence): ⌊N / batch × share⌋ full batches per epoch, at least one, a fresh draw each epoch", () => {
+  const n = 700;
+  const s = { sequences: Array.from({ length: n }, (_, i) => new Float32Array(300 * 2).fill(i)), nFeatures: 2, targets: new Float32Array(n), outputs: 1 };
+  const epoch = (share: number | undefined, size = n, seed = 1) => {
+    const src = cropBatches({ ...s, sequences: s.sequences.slice(0, size), targets: s.targets.slice(0, size) }, { batchSize: 32, minCrop: 128, maxCrop: 256, random: mulberry32(seed), dropLast: size > 32, epochShare: share });
+    const firsts: number[][] = [];
+    for (const e of [0, 1]) {
+      const b = [...(src(e) as Iterable<{ x: TF.Tensor; y: TF.Tensor }>)];
+      firsts.push(b.map((x) => { const v = x.x.shape[0]!; const first = (x.x.dataSync() as Float32Array)[0]; x.x.dispose(); x.y.dispose(); return v * 10000 + first; }));
+    }
+    return firsts;
+  };
+  const [a, b] = epoch(0.1); // ⌊700 / 32 / 10⌋ = 2 batches of 32
+  assert.equal(a.length, 2);
+  assert.ok(a.every((v) => Math.floor(v / 10000) === 32));
+  assert.notDeepEqual(a, b, 'each epoch draws other tracks');
+  assert.equal(epoch(undefined)[0].length, 21, 'default: every full batch (700 / 32, last dropped)');
+  assert.equal(epoch(0.1, 20)[0].length, 1, 'a small set still gets one batch');
 });
 
 test('fit consumes an asynchronous batch source (how the feature cache streams)', async () => {

@@ -21,6 +21,7 @@ import { countParams } from '../models/summary';
 import { arrayBatches, centreCropBatches, cropBatches, type ArrayDataset, type Batch, type BatchSource, type SequenceSet } from '../train/data';
 import { predictBatches } from '../train/evaluate';
 import { fit } from '../train/fit';
+import { categoricalCrossentropy, type LossFn } from '../train/losses';
 import type { EpochLog, History } from '../train/history';
 import { mulberry32, withSeed } from '../train/random';
 import { saveModel } from '../train/checkpoint';
@@ -250,8 +251,11 @@ export async function prepareData(runOrId: ExperimentRun | string, opts: Experim
     return {
       ...base,
       inputShape: [null, nFeatures],
-      train: cropBatches(seqs(sets.train), { batchSize: settings.batchSize, minCrop: crop.min, maxCrop: crop.max, random, dropLast: settings.dropLast && sets.train.length > settings.batchSize }),
-      validation: centreCropBatches(seqs(sets.val), crop.max, settings.batchSize),
+      train: cropBatches(seqs(sets.train), { batchSize: settings.batchSize, minCrop: crop.min, maxCrop: crop.max, random, dropLast: settings.dropLast && sets.train.length > settings.batchSize, epochShare: settings.epochShare }),
+      // with epochShare (seed 002's full profile) validation is its generator too: a reshuffled share of random crops
+      validation: settings.epochShare
+        ? cropBatches(seqs(sets.val), { batchSize: settings.batchSize, minCrop: crop.min, maxCrop: crop.max, random: mulberry32(seed + 4), epochShare: settings.epochShare })
+        : centreCropBatches(seqs(sets.val), crop.max, settings.batchSize),
       test: centreCropBatches(testSequences, crop.max, settings.batchSize),
       testSequences,
     };
@@ -319,6 +323,11 @@ export function buildModel(data: PreparedData): TF.LayersModel {
   return withSeed(seeds.init, () => initLike(experiment.build(data.inputShape, data.classNames.length, settings.model ?? {}), experiment.framework));
 }
 
+/** The experiment's loss when it is not its output kind's default (`ExperimentConfig.loss`). */
+export function experimentLoss(cfg: ExperimentConfig): LossFn | undefined {
+  return cfg.loss === 'cross-entropy-from-logits' ? categoricalCrossentropy(true) : undefined;
+}
+
 /** Fits with the profile's settings; validation each epoch, progress lines, seeded dropout. */
 export function trainModel(model: TF.LayersModel, data: PreparedData, opts: RunHooks = {}): Promise<History> {
   const { settings: s, epochs, seeds } = data.run;
@@ -327,6 +336,7 @@ export function trainModel(model: TF.LayersModel, data: PreparedData, opts: RunH
     train: data.train,
     validation: data.validation,
     output: data.config.output,
+    loss: experimentLoss(data.config),
     optimizer: s.optimizer,
     scheduler: s.scheduler,
     earlyStopping: s.earlyStopping,
@@ -357,7 +367,7 @@ export interface Scores {
 
 /** Test-set metrics: report + confusion (single-label) or micro/macro/weighted AP with and without TTA. */
 export async function scoreModel(model: TF.LayersModel, data: PreparedData): Promise<Scores> {
-  const pred = await predictBatches(model, data.test, data.config.output);
+  const pred = await predictBatches(model, data.test, data.config.output, experimentLoss(data.config));
   const C = data.classNames.length;
   if (data.config.task === 'single-label') {
     const yTrue = argmaxRows(pred.targets, C);

@@ -47,6 +47,8 @@ export interface TrainSettings {
   crop?: { min: number; max: number };
   /** Seed 002: test-time augmentation, predictions averaged over this many random crops. */
   ttaCrops?: number;
+  /** Seed 002: each epoch walks this share of the training batches (its Sequence's ⌊N / 32 / 10⌋), at least one. */
+  epochShare?: number;
   /** Drop the last incomplete batch (Keras `Sequence` with floor(len / batch) batches). */
   dropLast?: boolean;
 }
@@ -72,6 +74,12 @@ export interface ExperimentConfig {
   /** Seed for splits, initialisation, dropout and shuffling (seed 000 used 17). */
   seed: number;
   output: OutputKind;
+  /**
+   * The loss when it is not the output kind's own: 'cross-entropy-from-logits' is PyTorch's
+   * `CrossEntropyLoss` applied to whatever the model emits (seed004-cnn-faithful: to its softmax
+   * probabilities, the seed's double softmax).
+   */
+  loss?: 'cross-entropy-from-logits';
   /** The source's framework: its weight initialisers are applied after `build` (lib/models/init). */
   framework: Framework;
   /** Builds the network for one example's shape (batch axis excluded) and the class count. */

@@ -52,6 +52,8 @@ export interface TrackCnnConfig {
   inputShape?: [number, number, number];
   numClasses?: number;
   channels?: [number, number, number, number];
+  /** End in a softmax layer, as the seed's own `forward` (`nn.Softmax(dim=1)` after the linear layer). */
+  softmax?: boolean;
 }
 
 /** Input shape of each seed-004 variant. */
@@ -65,7 +67,8 @@ export function trackCnnInputShape(variant: 'readme' | 'code'): [number, number,
  *
  * The seed's `forward` ends in `nn.Softmax` and is then trained with `nn.CrossEntropyLoss`, which
  * applies log-softmax again: the double softmax squashes the gradients. We do not copy it; the
- * model emits logits and the loss applies the one softmax.
+ * model emits logits and the loss applies the one softmax; `softmax: true` adds the seed's layer
+ * back (experiment seed004-cnn-faithful, trained with the same cross-entropy from logits).
  */
 export function trackCnn(cfg: TrackCnnConfig = {}): TF.LayersModel {
   const variant = cfg.variant ?? 'readme';
@@ -78,5 +81,6 @@ export function trackCnn(cfg: TrackCnnConfig = {}): TF.LayersModel {
     layers.push(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
   });
   layers.push(tf.layers.flatten(), tf.layers.dense({ units: numClasses }));
-  return tf.sequential({ name: `track_cnn_${variant}`, layers });
+  if (cfg.softmax) layers.push(tf.layers.softmax());
+  return tf.sequential({ name: `track_cnn_${variant}${cfg.softmax ? '_softmax' : ''}`, layers });
 }

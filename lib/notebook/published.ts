@@ -40,6 +40,7 @@ export const PUBLISHED: Record<string, Published[]> = {
   ],
   // Seed 004's README reports no accuracy.
   'seed004-cnn': [],
+  'seed004-cnn-faithful': [],
   'seed004-cnn-code': [],
 };
 

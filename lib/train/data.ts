@@ -90,6 +90,11 @@ export interface CropOptions {
   maxCrop: number;
   random: () => number;
   dropLast?: boolean;
+  /**
+   * Walk only this share of the batches each epoch, at least one (seed 002's Keras `Sequence`:
+   * ⌊N / batch / 10⌋ batches, a reshuffled tenth of the set per epoch). Default 1: every batch.
+   */
+  epochShare?: number;
 }
 
 function cropInto(dst: Float32Array, at: number, seq: Float32Array, nFeatures: number, len: number, start: number): void {
@@ -103,13 +108,14 @@ function cropInto(dst: Float32Array, at: number, seq: Float32Array, nFeatures: n
  * window of that length from each sequence. x: [batch, crop, nFeatures].
  */
 export function cropBatches(s: SequenceSet, opts: CropOptions): BatchSource {
-  const { batchSize, minCrop, maxCrop, random, dropLast = false } = opts;
+  const { batchSize, minCrop, maxCrop, random, dropLast = false, epochShare = 1 } = opts;
   if (!(minCrop >= 1 && maxCrop > minCrop)) throw new Error(`cropBatches: need 1 ≤ minCrop < maxCrop, got ${minCrop}, ${maxCrop}`);
   const n = s.sequences.length;
   const base = Array.from({ length: n }, (_, i) => i);
+  const batches = epochShare < 1 ? Math.max(1, Math.floor((n / batchSize) * epochShare)) : Infinity;
   return function* () {
     const order = shuffled(base, random);
-    for (let b = 0; b < n; b += batchSize) {
+    for (let b = 0; b < n && b / batchSize < batches; b += batchSize) {
       const idx = order.slice(b, b + batchSize);
       if (dropLast && idx.length < batchSize) break;
       const len = minCrop + Math.floor(random() * (maxCrop - minCrop));
