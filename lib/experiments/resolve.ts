@@ -67,6 +67,8 @@ export interface RunSeeds {
   training: number;
   /** The random crops of test-time augmentation. */
   tta: number;
+  /** The random crops of validation when it is drawn like training (seed 002's `epochShare`). */
+  validationCrops: number;
   /** Shuffling when batches stream from the feature cache (also per epoch). */
   stream: number;
 }
@@ -81,7 +83,7 @@ export function subSeed(seed: number, n: number): number {
 
 /** Derives a run's random streams from its seed. */
 export function runSeeds(seed: number): RunSeeds {
-  return { split: seed, init: seed, batchOrder: subSeed(seed, 1), training: subSeed(seed, 2), tta: subSeed(seed, 3), stream: seed };
+  return { split: seed, init: seed, batchOrder: subSeed(seed, 1), training: subSeed(seed, 2), tta: subSeed(seed, 3), validationCrops: subSeed(seed, 4), stream: seed };
 }
 
 /** The seed of replicate `k` of a run with seed `seed` (several seeds of one experiment, bench/fidelity.ts). */

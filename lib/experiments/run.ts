@@ -254,7 +254,7 @@ export async function prepareData(runOrId: ExperimentRun | string, opts: Experim
       train: cropBatches(seqs(sets.train), { batchSize: settings.batchSize, minCrop: crop.min, maxCrop: crop.max, random, dropLast: settings.dropLast && sets.train.length > settings.batchSize, epochShare: settings.epochShare }),
       // with epochShare (seed 002's full profile) validation is its generator too: a reshuffled share of random crops
       validation: settings.epochShare
-        ? cropBatches(seqs(sets.val), { batchSize: settings.batchSize, minCrop: crop.min, maxCrop: crop.max, random: mulberry32(seed + 4), epochShare: settings.epochShare })
+        ? cropBatches(seqs(sets.val), { batchSize: settings.batchSize, minCrop: crop.min, maxCrop: crop.max, random: mulberry32(seeds.validationCrops), epochShare: settings.epochShare })
         : centreCropBatches(seqs(sets.val), crop.max, settings.batchSize),
       test: centreCropBatches(testSequences, crop.max, settings.batchSize),
       testSequences,
