@@ -37,7 +37,7 @@ test('resolveRun: flags > environment > cell > registry, for profile, seed and d
   assert.throws(() => resolveRun('seed001-lstm', { env: { GENRE_LAB_SEED: '1.5' } }), /whole number.*GENRE_LAB_SEED/);
   assert.throws(() => resolveRun('seed002-gru', { flags: { split: 'fault-filtered' } }), /GTZAN only/);
   // the sub-seeds the committed results were made with
-  assert.deepEqual(runSeeds(42), { split: 42, init: 42, batchOrder: 43, training: 44, tta: 45, stream: 42 });
+  assert.deepEqual(runSeeds(42), { split: 42, init: 42, batchOrder: 43, training: 44, tta: 45, validationCrops: 46, stream: 42 });
   assert.match(describeRun(fromCell), /seed001-lstm, full profile: 400 epochs, batch 35, Adam 0\.001, every track, track split, seed 3/);
   assert.match(describeRun(resolveRun('seed000-lstm', { flags: { profile: 'smoke' } })), /6 epochs at most \(early stopping\), batch 50, Adam 0\.001, 4 tracks per genre, model \{"hidden":32\}/);
 });
