@@ -120,7 +120,7 @@ def seed004code_track(path):
 FEATURES = {
     "seed000-lstm": ("seed000-torch-mel-mfcc", seed000_track),
     "seed001-lstm": ("seed001-features33", seed001_track),
-    "seed001-cnn": ("seed001-cnn-mfcc13-seg5", seed001cnn_track),
+    "seed001-cnn": ("seed001-cnn-mfcc13-seg5-259", seed001cnn_track),
     "seed004-cnn": ("seed004-logmel128", seed004_track),
     "seed004-cnn-code": ("seed004-mfcc20-logmels", seed004code_track),
 }
