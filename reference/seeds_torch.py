@@ -88,7 +88,12 @@ def seed001cnn_track(path):
 
     y = load(path)
     seg = len(y) // 5
-    return np.stack([librosa.feature.mfcc(y=y[s * seg:(s + 1) * seg], sr=SR, n_mfcc=13, n_fft=2048, hop_length=512)[None] for s in range(5)])
+    out = np.zeros((5, 1, 13, 259), dtype=np.float32)  # 259 frames, cut or zero-padded at the end (a 30-s track's fifth)
+    for s in range(5):
+        m = librosa.feature.mfcc(y=y[s * seg:(s + 1) * seg], sr=SR, n_mfcc=13, n_fft=2048, hop_length=512)
+        t = min(259, m.shape[1])
+        out[s, 0, :, :t] = m[:, :t]
+    return out
 
 
 def seed004_track(path):
@@ -115,7 +120,7 @@ def seed004code_track(path):
 FEATURES = {
     "seed000-lstm": ("seed000-torch-mel-mfcc", seed000_track),
     "seed001-lstm": ("seed001-features33", seed001_track),
-    "seed001-cnn": ("seed001-cnn-mfcc13-seg5", seed001cnn_track),
+    "seed001-cnn": ("seed001-cnn-mfcc13-seg5-259", seed001cnn_track),
     "seed004-cnn": ("seed004-logmel128", seed004_track),
     "seed004-cnn-code": ("seed004-mfcc20-logmels", seed004code_track),
 }
