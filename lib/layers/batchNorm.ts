@@ -12,7 +12,7 @@
  * against tfjs-layers' layer.
  */
 import { tf, type TF } from '../backend';
-import { RawOps, nativeOpsAvailable } from './tfRaw';
+import { rawOps, nativeOpsAvailable } from './tfRaw';
 
 type BatchNormArgs = Parameters<typeof tf.layers.batchNormalization>[0];
 type Base = ReturnType<typeof tf.layers.batchNormalization>;
@@ -29,8 +29,6 @@ interface Internals {
   movingVariance: TF.LayerVariable;
 }
 
-let raw: RawOps | null = null;
-const rawOps = () => (raw ??= new RawOps());
 
 /**
  * Training-mode fused batch norm over the last axis of a rank-4 NHWC tensor: returns y (with a custom

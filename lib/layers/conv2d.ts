@@ -15,7 +15,7 @@
  * against tfjs-layers' layer.
  */
 import { tf, type TF } from '../backend';
-import { RawOps, nativeOpsAvailable } from './tfRaw';
+import { rawOps, nativeOpsAvailable, type RawOps } from './tfRaw';
 import { nativeTfOpsStatus } from './nativeKernels';
 
 type Conv2DArgs = Parameters<typeof tf.layers.conv2d>[0];
@@ -34,8 +34,6 @@ interface Internals {
   rank: number;
 }
 
-let raw: RawOps | null = null;
-const rawOps = () => (raw ??= new RawOps());
 
 /** Whether the addon's fused bias + ReLU ops run (native CPU backend, addon built: lib/layers/nativeKernels.ts). */
 const fusedOps = () => nativeTfOpsStatus().active;

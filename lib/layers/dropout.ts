@@ -14,14 +14,12 @@
  * registered, so a saved model reloads with tfjs-layers' own (identical) layer.
  */
 import { tf, type TF } from '../backend';
-import { RawOps, nativeOpsAvailable } from './tfRaw';
+import { rawOps, nativeOpsAvailable } from './tfRaw';
 
 type DropoutArgs = Parameters<typeof tf.layers.dropout>[0];
 type Base = ReturnType<typeof tf.layers.dropout>;
 const DropoutBase = tf.layers.dropout({ rate: 0 }).constructor as unknown as { new (args: DropoutArgs): Base; className: string };
 
-let raw: RawOps | null = null;
-const rawOps = () => (raw ??= new RawOps());
 
 /** Uniform [0, 1) numbers of `shape`: TensorFlow's stateless generator on native backends, else tfjs'. */
 function uniform(shape: number[]): TF.Tensor {

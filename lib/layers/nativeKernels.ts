@@ -18,14 +18,12 @@
  *   `BatchMatMulV2` at these sizes. Other shapes keep `BatchMatMulV2`.
  */
 import { tf, backendInfo, type TF } from '../backend';
-import { RawOps, nativeOpsAvailable } from './tfRaw';
+import { rawOps, nativeOpsAvailable } from './tfRaw';
 import { kernel } from './cpuKernel';
 
 type Info = TF.TensorInfo;
 type KernelFunc = (args: { inputs: Record<string, Info>; backend: unknown; attrs?: Record<string, unknown> }) => Info | Info[];
 
-let raw: RawOps | null = null;
-const rawOps = () => (raw ??= new RawOps());
 
 function replaceKernel(name: string, make: (original: KernelFunc) => KernelFunc): void {
   const k = tf.getKernel(name, 'tensorflow');

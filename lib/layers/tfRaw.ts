@@ -201,3 +201,9 @@ export class RawOps {
     this.int32Cache.clear();
   }
 }
+
+let shared: RawOps | null = null;
+/** The one `RawOps` the layer kernels share (made on first use, on the native backend). */
+export function rawOps(): RawOps {
+  return (shared ??= new RawOps());
+}
