@@ -14,6 +14,15 @@
 //     NaN only when first) and the same order of accumulation (output positions in order), so the
 //     same bits. TF's own CPU kernel (SpatialMaxPoolWithArgMaxHelper) runs a scalar loop per channel
 //     that costs ~25× its forward pool; here the channels are the inner, vectorised loop.
+//   GenreLabMaxPoolArgmax(x: float [N,H,W,C]) -> y: float [N,OH,OW,C], argmax: int32 [N,OH,OW,C]
+//     attrs as GenreLabMaxPoolGrad. TF's MaxPool forward and the window's argmax (same rule as above),
+//     as an offset (h·W + w)·C + c inside its batch item, for the gradient below.
+//   GenreLabMaxPoolScatter(dy: float [N,OH,OW,C], argmax: int32, x_shape: int32 [4]) -> dx: float [N,H,W,C]
+//     dx = 0, then dx[argmax] += dy in output order: GenreLabMaxPoolGrad's values without re-searching x.
+//   GenreLabMaxPoolScatterRelu(dy, argmax, y: float pooled, x_shape) -> dx, db: float [C]
+//     For a pool whose input is relu(z): dx = dz = the scatter of dy·(y > 0) (at an argmax the input
+//     equals y; elsewhere dx is 0 anyway), which is ReluGrad(pool gradient, relu output); db = Σ dz per
+//     channel (items' sums added in item order: deterministic), BiasAddGrad of it.
 //   GenreLabBiasRelu(x: float [..., C], bias: float [C]) -> y = relu(x + bias)
 //     TF's BiasAdd then Relu in one pass (one output instead of two); NaN propagates as in TF's Relu.
 //   GenreLabReluBiasGrad(dy: float [..., C], y: float [..., C]) -> dz = dy·(y > 0), db = Σ dz over all but C
@@ -30,6 +39,10 @@
 #include <functional>
 #include <initializer_list>
 #include <string>
+#include <type_traits>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include <vector>
 
 // rnn.cc's thread pool.
@@ -46,6 +59,7 @@ struct TF_KernelBuilder;
 struct TF_OpDefinitionBuilder;
 struct TF_ShapeInferenceContext;
 constexpr int TF_FLOAT = 1;
+constexpr int TF_INT32 = 3;
 constexpr int TF_INVALID_ARGUMENT = 3;
 
 struct Api {
@@ -142,7 +156,7 @@ void* poolCreate(TF_OpKernelConstruction* ctx) {
     p->same = std::string(padding) == "SAME";
     if (ksize[0] != 1 || ksize[3] != 1 || strides[0] != 1 || strides[3] != 1 || p->kh < 1 || p->kw < 1 || p->sh < 1 || p->sw < 1 ||
         !(p->same || std::string(padding) == "VALID"))
-      api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLabMaxPoolGrad: ksize/strides must be [1, h, w, 1] (positive) and padding SAME or VALID");
+      api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLab max pool ops: ksize/strides must be [1, h, w, 1] (positive) and padding SAME or VALID");
   }
   if (api.GetCode(s) != 0) api.OpKernelConstruction_Failure(ctx, s);
   api.DeleteStatus(s);
@@ -230,6 +244,163 @@ void poolGradCompute(void* attrs, TF_OpKernelContext* ctx) {
   if (x) api.DeleteTensor(x);
   if (dy) api.DeleteTensor(dy);
   if (dx) api.DeleteTensor(dx);
+  api.DeleteStatus(s);
+}
+
+// ---- GenreLabMaxPoolArgmax / GenreLabMaxPoolScatter(Relu) ----
+
+bool tensorFailed(TF_Status* s) { return api.GetCode(s) != 0; }
+
+void poolArgmaxCompute(void* attrs, TF_OpKernelContext* ctx) {
+  const PoolAttrs& p = *static_cast<PoolAttrs*>(attrs);
+  TF_Status* s = api.NewStatus();
+  TF_Tensor *x = nullptr, *y = nullptr, *am = nullptr;
+  api.GetInput(ctx, 0, &x, s);
+  if (!tensorFailed(s) && api.NumDims(x) != 4) api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLabMaxPoolArgmax: x must be [N,H,W,C]");
+  if (!tensorFailed(s)) {
+    const int64_t N = api.Dim(x, 0), H = api.Dim(x, 1), W = api.Dim(x, 2), C = api.Dim(x, 3);
+    int64_t OH, OW, padT, padL;
+    windowed(H, p.kh, p.sh, p.same, OH, padT);
+    windowed(W, p.kw, p.sw, p.same, OW, padL);
+    if (H * W * C >= INT32_MAX) api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLabMaxPoolArgmax: one example must hold fewer than 2^31 values");
+    if (!tensorFailed(s) && (OH < 1 || OW < 1)) api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLabMaxPoolArgmax: the window is larger than the input");
+    const int64_t dims[4] = {N, OH, OW, C};
+    if (!tensorFailed(s)) y = api.AllocateOutput(ctx, 0, TF_FLOAT, dims, 4, size_t(N * OH * OW * C) * sizeof(float), s);
+    if (!tensorFailed(s)) am = api.AllocateOutput(ctx, 1, TF_INT32, dims, 4, size_t(N * OH * OW * C) * sizeof(int32_t), s);
+    if (!tensorFailed(s)) {
+      const float* xs = static_cast<const float*>(api.TensorData(x));
+      float* ys = static_cast<float*>(api.TensorData(y));
+      int32_t* ams = static_cast<int32_t*>(api.TensorData(am));
+      genre_lab_parallel(int(N), [&](int b) {
+        const float* xb = xs + b * H * W * C;
+        for (int64_t oh = 0; oh < OH; oh++) {
+          const int64_t h0 = std::max<int64_t>(oh * p.sh - padT, 0), h1 = std::min<int64_t>(oh * p.sh - padT + p.kh, H);
+          for (int64_t ow = 0; ow < OW; ow++) {
+            const int64_t w0 = std::max<int64_t>(ow * p.sw - padL, 0), w1 = std::min<int64_t>(ow * p.sw - padL + p.kw, W);
+            float* ybs = ys + ((b * OH + oh) * OW + ow) * C;
+            int32_t* abs_ = ams + ((b * OH + oh) * OW + ow) * C;
+            const int32_t first = int32_t((h0 * W + w0) * C);
+            int64_t d0 = 0;
+#if defined(__AVX512F__)
+            // 16 channels at a time, the running maximum and its position in registers over the window
+            // (the compiler's own vectorisation of the loop below keeps them in memory: 4× slower).
+            const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            for (; d0 + 16 <= C; d0 += 16) {
+              __m512 m = _mm512_loadu_ps(xb + first + d0);
+              __m512i a = _mm512_add_epi32(_mm512_set1_epi32(first + int32_t(d0)), lane);
+              for (int64_t h = h0; h < h1; h++)
+                for (int64_t w = (h == h0 ? w0 + 1 : w0); w < w1; w++) {
+                  const int32_t pos = int32_t((h * W + w) * C + d0);
+                  const __m512 v = _mm512_loadu_ps(xb + pos);
+                  const __mmask16 gt = _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ);
+                  m = _mm512_mask_mov_ps(m, gt, v);
+                  a = _mm512_mask_mov_epi32(a, gt, _mm512_add_epi32(_mm512_set1_epi32(pos), lane));
+                }
+              _mm512_storeu_ps(ybs + d0, m);
+              _mm512_storeu_si512(abs_ + d0, a);
+            }
+#elif defined(__AVX2__)
+            const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            for (; d0 + 8 <= C; d0 += 8) {
+              __m256 m = _mm256_loadu_ps(xb + first + d0);
+              __m256 a = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_set1_epi32(first + int32_t(d0)), lane));
+              for (int64_t h = h0; h < h1; h++)
+                for (int64_t w = (h == h0 ? w0 + 1 : w0); w < w1; w++) {
+                  const int32_t pos = int32_t((h * W + w) * C + d0);
+                  const __m256 v = _mm256_loadu_ps(xb + pos);
+                  const __m256 gt = _mm256_cmp_ps(v, m, _CMP_GT_OQ);
+                  m = _mm256_blendv_ps(m, v, gt);
+                  a = _mm256_blendv_ps(a, _mm256_castsi256_ps(_mm256_add_epi32(_mm256_set1_epi32(pos), lane)), gt);
+                }
+              _mm256_storeu_ps(ybs + d0, m);
+              _mm256_storeu_si256(reinterpret_cast<__m256i*>(abs_ + d0), _mm256_castps_si256(a));
+            }
+#endif
+            for (; d0 < C; d0++) {  // the rest (or all, without AVX): the same rule, one channel at a time
+              float m = xb[first + d0];
+              int32_t a = first + int32_t(d0);
+              for (int64_t h = h0; h < h1; h++)
+                for (int64_t w = (h == h0 ? w0 + 1 : w0); w < w1; w++) {
+                  const int32_t pos = int32_t((h * W + w) * C + d0);
+                  if (xb[pos] > m) m = xb[pos], a = pos;
+                }
+              ybs[d0] = m;
+              abs_[d0] = a;
+            }
+          }
+        }
+      });
+    }
+  }
+  if (tensorFailed(s)) api.OpKernelContext_Failure(ctx, s);
+  for (TF_Tensor* t : {x, y, am})
+    if (t) api.DeleteTensor(t);
+  api.DeleteStatus(s);
+}
+
+// GenreLabMaxPoolScatter (relu = false) and GenreLabMaxPoolScatterRelu (relu = true).
+template <bool relu>
+void poolScatterCompute(void*, TF_OpKernelContext* ctx) {
+  const char* name = relu ? "GenreLabMaxPoolScatterRelu" : "GenreLabMaxPoolScatter";
+  TF_Status* s = api.NewStatus();
+  TF_Tensor *dy = nullptr, *am = nullptr, *y = nullptr, *shape = nullptr, *dx = nullptr, *db = nullptr;
+  int in = 0;
+  api.GetInput(ctx, in++, &dy, s);
+  if (!tensorFailed(s)) api.GetInput(ctx, in++, &am, s);
+  if (relu && !tensorFailed(s)) api.GetInput(ctx, in++, &y, s);
+  if (!tensorFailed(s)) api.GetInput(ctx, in++, &shape, s);
+  if (!tensorFailed(s)) {
+    bool ok = api.NumDims(dy) == 4 && api.NumDims(am) == 4 && api.NumDims(shape) == 1 && api.Dim(shape, 0) == 4;
+    for (int i = 0; ok && i < 4; i++) ok = api.Dim(am, i) == api.Dim(dy, i) && (!relu || (api.NumDims(y) == 4 && api.Dim(y, i) == api.Dim(dy, i)));
+    if (!ok) api.SetStatus(s, TF_INVALID_ARGUMENT, (std::string(name) + ": dy, argmax (and y) must be the pooled shape [N,OH,OW,C], x_shape [4]").c_str());
+  }
+  if (!tensorFailed(s)) {
+    const int32_t* xsh = static_cast<const int32_t*>(api.TensorData(shape));
+    const int64_t N = api.Dim(dy, 0), OH = api.Dim(dy, 1), OW = api.Dim(dy, 2), C = api.Dim(dy, 3);
+    const int64_t H = xsh[1], W = xsh[2];
+    if (xsh[0] != N || xsh[3] != C || H < 1 || W < 1)
+      api.SetStatus(s, TF_INVALID_ARGUMENT, (std::string(name) + ": x_shape must be [N, H, W, C] of the pooled input").c_str());
+    const int64_t dims[4] = {N, H, W, C};
+    if (!tensorFailed(s)) dx = api.AllocateOutput(ctx, 0, TF_FLOAT, dims, 4, size_t(N * H * W * C) * sizeof(float), s);
+    const int64_t cdim[1] = {C};
+    if (relu && !tensorFailed(s)) db = api.AllocateOutput(ctx, 1, TF_FLOAT, cdim, 1, size_t(C) * sizeof(float), s);
+    if (!tensorFailed(s)) {
+      const float* gs = static_cast<const float*>(api.TensorData(dy));
+      const int32_t* ams = static_cast<const int32_t*>(api.TensorData(am));
+      const float* ys = relu ? static_cast<const float*>(api.TensorData(y)) : nullptr;
+      float* out = static_cast<float*>(api.TensorData(dx));
+      const int64_t item = H * W * C, pooled = OH * OW * C;
+      std::vector<float> partial(relu ? size_t(N * C) : 0, 0.f);
+      genre_lab_parallel(int(N), [&](int b) {
+        float* ob = out + b * item;
+        std::fill(ob, ob + item, 0.f);
+        const float* g = gs + b * pooled;
+        const int32_t* a = ams + b * pooled;
+        if (relu) {
+          const float* yb = ys + b * pooled;
+          float* __restrict acc = partial.data() + size_t(b) * C;
+          for (int64_t j = 0; j < pooled; j += C)
+            for (int64_t d = 0; d < C; d++) {
+              const float v = g[j + d] * (yb[j + d] > 0.f ? 1.f : 0.f);  // as TF's ReluGrad
+              if (uint32_t(a[j + d]) < uint32_t(item)) ob[a[j + d]] += v;  // a foreign argmax cannot write outside dx
+              acc[d] += v;
+            }
+        } else {
+          for (int64_t j = 0; j < pooled; j++)
+            if (uint32_t(a[j]) < uint32_t(item)) ob[a[j]] += g[j];
+        }
+      });
+      if (relu) {
+        float* dbs = static_cast<float*>(api.TensorData(db));
+        for (int64_t d = 0; d < C; d++) dbs[d] = 0.f;
+        for (int64_t b = 0; b < N; b++)
+          for (int64_t d = 0; d < C; d++) dbs[d] += partial[size_t(b * C + d)];
+      }
+    }
+  }
+  if (tensorFailed(s)) api.OpKernelContext_Failure(ctx, s);
+  for (TF_Tensor* t : {dy, am, y, shape, dx, db})
+    if (t) api.DeleteTensor(t);
   api.DeleteStatus(s);
 }
 
@@ -370,6 +541,10 @@ std::string registerOps() {
     TF_Status* s = api.NewStatus();
     registerOp("GenreLabMaxPoolGrad", {"x: float", "dy: float"}, {"dx: float"}, {"ksize: list(int) >= 4", "strides: list(int) >= 4", "padding: {'SAME', 'VALID'}"},
                poolCreate, poolGradCompute, poolDelete, s);
+    const std::initializer_list<const char*> poolAttrs = {"ksize: list(int) >= 4", "strides: list(int) >= 4", "padding: {'SAME', 'VALID'}"};
+    registerOp("GenreLabMaxPoolArgmax", {"x: float"}, {"y: float", "argmax: int32"}, poolAttrs, poolCreate, poolArgmaxCompute, poolDelete, s);
+    registerOp("GenreLabMaxPoolScatter", {"dy: float", "argmax: int32", "x_shape: int32"}, {"dx: float"}, {}, noAttrs, poolScatterCompute<false>, noDelete, s);
+    registerOp("GenreLabMaxPoolScatterRelu", {"dy: float", "argmax: int32", "y: float", "x_shape: int32"}, {"dx: float", "db: float"}, {}, noAttrs, poolScatterCompute<true>, noDelete, s);
     registerOp("GenreLabBiasRelu", {"x: float", "bias: float"}, {"y: float"}, {}, noAttrs, biasReluCompute, noDelete, s);
     registerOp("GenreLabReluBiasGrad", {"dy: float", "y: float"}, {"dz: float", "db: float"}, {}, noAttrs, reluBiasGradCompute, noDelete, s);
     std::string r = api.GetCode(s) == 0 ? "" : std::string("registering the genre-lab TF ops: ") + api.Message(s);

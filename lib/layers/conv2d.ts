@@ -57,6 +57,28 @@ function opAttrs(r: RawOps, a: ConvAttrs) {
   };
 }
 
+/** Outputs of the fused conv + bias + ReLU op (`GenreLabBiasRelu`): lib/layers/pool.ts' gradient may do the ReLU's and bias' work for them. */
+const reluBiasOutputs = new WeakSet<TF.Tensor>();
+/** Whether `t` is the output of the fused conv + bias + ReLU op (whose gradient takes `precomputeReluBiasGrad`). */
+export function isReluBiasOutput(t: TF.Tensor): boolean {
+  return reluBiasOutputs.has(t);
+}
+/** Gradients dy that already are dz = dy·(y > 0), with BiasAddGrad(dz) as a raw handle, until the conv's gradient takes them. */
+const precomputed = new Map<TF.Tensor, number>();
+/**
+ * Hands the conv's gradient a dy that already is ReluGrad(dy, y) (the conv output's gradient), with
+ * `db` = its per-channel sum (a raw handle, owned from now on). Entries whose dy was disposed unused
+ * (a bias left out of the gradient) are freed here.
+ */
+export function precomputeReluBiasGrad(dz: TF.Tensor, db: { id: number }): void {
+  for (const [t, id] of precomputed)
+    if (t.isDisposed) {
+      rawOps().free(id);
+      precomputed.delete(t);
+    }
+  precomputed.set(dz, db.id);
+}
+
 let registered = false;
 /**
  * Registers the op and its gradient with tfjs (once). A registered gradient, not `tf.customGrad`: tfjs
@@ -106,14 +128,20 @@ function register(): void {
       // filter without one) frees it; otherwise the enclosing gradient scope does.
       let db: TF.Tensor | null = null;
       let dz: TF.Tensor;
-      if (attrs.relu && attrs.bias && fusedOps()) {
+      const pre = attrs.relu && attrs.bias ? precomputed.get(dy) : undefined;
+      if (pre !== undefined) {
+        // lib/layers/pool.ts' gradient already applied the ReLU and summed the bias' gradient.
+        precomputed.delete(dy);
+        dz = dy;
+        db = r.toTensor({ id: pre, shape: [w.shape[3] as number] });
+      } else if (attrs.relu && attrs.bias && fusedOps()) {
         const [dzh, dbh] = r.run('GenreLabReluBiasGrad', [], [dyi, r.ids([y])[0]], 2);
         dz = r.toTensor(dzh);
         db = r.toTensor(dbh);
       } else dz = attrs.relu ? r.toTensor({ id: r.run1('ReluGrad', [r.tFloat], [dyi, r.ids([y])[0]]), shape: y.shape }) : dy;
       const dzId = () => r.ids([dz])[0];
       const done = () => {
-        if (attrs.relu) dz.dispose();
+        if (dz !== dy) dz.dispose();
       };
       const grads: Record<string, () => TF.Tensor> = {
         x: () => r.toTensor({ id: r.run1('Conv2DBackpropInput', a.conv, [r.int32(x.shape), r.ids([w])[0], dzId()]), shape: x.shape }),
@@ -141,7 +169,9 @@ function register(): void {
 export function conv2dBiasRelu(x: TF.Tensor4D, w: TF.Tensor4D, b: TF.Tensor1D | null, strides: [number, number], padding: 'same' | 'valid', relu: boolean): TF.Tensor4D {
   register();
   const attrs: ConvAttrs = { strides, padding, relu, bias: b !== null };
-  return tf.engine().runKernel(KERNEL, (b ? { x, filter: w, bias: b } : { x, filter: w }) as never, attrs as never) as TF.Tensor4D;
+  const y = tf.engine().runKernel(KERNEL, (b ? { x, filter: w, bias: b } : { x, filter: w }) as never, attrs as never) as TF.Tensor4D;
+  if (b && relu && fusedOps()) reluBiasOutputs.add(y);
+  return y;
 }
 
 /** tfjs-layers' `Conv2D`, as one op with its own gradient where it can (see the module comment). */

@@ -9,6 +9,7 @@
 import { tf, type TF } from '../backend';
 import { batchNormalization } from '../layers/batchNorm';
 import { conv2d } from '../layers/conv2d';
+import { maxPooling2d } from '../layers/pool';
 
 export interface MfccCnnConfig {
   /** [nMfcc, frames, 1]; default 13 MFCCs of a 6 s segment (30 s / 5 segments, hop 512 → 259 frames). */
@@ -33,7 +34,7 @@ export function mfccCnn(cfg: MfccCnnConfig = {}): TF.LayersModel {
     layers.push(conv2d({ filters, kernelSize: 3, padding: 'same', ...(i === 0 ? { inputShape } : {}) }));
     layers.push(batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
     layers.push(tf.layers.reLU());
-    layers.push(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
+    layers.push(maxPooling2d({ poolSize: 2, strides: 2 }));
   });
   layers.push(tf.layers.flatten(), tf.layers.dense({ units: dense, activation: 'relu' }), tf.layers.dropout({ rate: dropout }));
   layers.push(tf.layers.dense({ units: numClasses }));
@@ -78,7 +79,7 @@ export function trackCnn(cfg: TrackCnnConfig = {}): TF.LayersModel {
     // PyTorch `padding=2` on a 3×3 kernel grows each side by one: neither 'same' nor 'valid'.
     layers.push(tf.layers.zeroPadding2d({ padding: 2, ...(i === 0 ? { inputShape } : {}) }));
     layers.push(conv2d({ filters, kernelSize: 3, activation: 'relu' }));
-    layers.push(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
+    layers.push(maxPooling2d({ poolSize: 2, strides: 2 }));
   });
   layers.push(tf.layers.flatten(), tf.layers.dense({ units: numClasses }));
   if (cfg.softmax) layers.push(tf.layers.softmax());

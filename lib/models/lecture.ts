@@ -12,6 +12,7 @@
 import { tf, type TF } from '../backend';
 import { batchNormalization } from '../layers/batchNorm';
 import { conv2d } from '../layers/conv2d';
+import { maxPooling2d } from '../layers/pool';
 import { lstm } from '../layers/recurrent';
 
 /**
@@ -83,7 +84,7 @@ export function lectureCnn(cfg: LectureCnnConfig = {}): TF.LayersModel {
   const layers: TF.layers.Layer[] = [];
   blocks.forEach(([kernel, pool], i) => {
     layers.push(conv2d({ filters, kernelSize: kernel, activation: 'relu', ...(i === 0 ? { inputShape } : {}) }));
-    layers.push(tf.layers.maxPooling2d({ poolSize: pool, strides: 2, padding: 'same' }));
+    layers.push(maxPooling2d({ poolSize: pool, strides: 2, padding: 'same' }));
     layers.push(batchNormalization({ momentum: batchNormMomentum }));
   });
   layers.push(tf.layers.flatten(), tf.layers.dense({ units: dense, activation: 'relu' }), tf.layers.dropout({ rate: dropout }));
