@@ -7,7 +7,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { tf, backendInfo, type TF } from '../lib/backend';
-import { BatchNormalization, batchNormalization } from '../lib/layers/batchNorm';
+import { BatchNormalization, batchNormalization, fusedBatchNormTraining, addonBatchNormTraining } from '../lib/layers/batchNorm';
+import { nativeTfOpsStatus } from '../lib/layers/nativeKernels';
+import { spawnSync } from 'child_process';
 import { LayerNormalization, layerNormalization } from '../lib/layers/layerNorm';
 import { installNativeKernels } from '../lib/layers/nativeKernels';
 import { setFusedKernel } from '../lib/layers/cpuKernel';
@@ -57,6 +59,54 @@ test('fused BatchNormalization trains like tfjs-layers: outputs, gradients of x/
   assert.ok(maxDiff(ra.moving[0], tf.randomNormal([5], 0, 1, 'float32', 3)) > 1e-3, 'the moving mean moved');
   // inference is tfjs-layers' own
   assert.ok(maxDiff(a.apply(x) as TF.Tensor, b.apply(x) as TF.Tensor) < 1e-5);
+});
+
+const addonSkip =
+  (backendInfo.kind !== 'native-cpu' && `backend is ${backendInfo.kind}: the addon's TF ops serve the native CPU backend only`) ||
+  (spawnSync(process.env.CXX || 'g++', ['--version']).status !== 0 && 'no C++ compiler: the addon cannot be built on this machine') ||
+  (process.env.GENRE_LAB_TFJS_KERNELS === '1' && 'GENRE_LAB_TFJS_KERNELS=1 turns them off');
+
+test('BatchNormalization trains through the addon\'s GenreLabBatchNorm on the native CPU backend, equal to TF\'s fused ops (outputs, gradients, moving statistics)', { skip: addonSkip }, () => {
+  assert.ok(nativeTfOpsStatus().active, nativeTfOpsStatus().reason);
+  const [, b] = pair(0.99, 1e-3);
+  const ops: string[] = [];
+  const be = tf.backend() as unknown as { binding: Record<string, unknown> & { executeOp: (...a: unknown[]) => unknown } };
+  const binding = be.binding;
+  const copy: Record<string, unknown> = {};
+  for (const k of Object.getOwnPropertyNames(binding)) copy[k] = typeof binding[k] === 'function' ? (binding[k] as (...a: unknown[]) => unknown).bind(binding) : binding[k];
+  be.binding = { ...copy, executeOp: (...a: unknown[]) => (ops.push(a[0] as string), binding.executeOp(...a)) } as typeof binding;
+  try {
+    tf.tidy(() => tf.grad((xx: TF.Tensor) => tf.sum(b.call(xx, { training: true }) as TF.Tensor))(tf.randomNormal([2, 10, 7, 5])));
+  } finally {
+    be.binding = binding;
+  }
+  assert.ok(ops.includes('GenreLabBatchNorm') && ops.includes('GenreLabBatchNormGrad') && !ops.some((o) => o.startsWith('FusedBatchNorm')), `ops run: ${[...new Set(ops)].join(', ')}`);
+  // the op pair against FusedBatchNormV3/GradV3 (the tfjs-node-gpu path), on inputs with a mean far from 0
+  const x = tf.randomNormal([6, 12, 5, 7], 3, 2, 'float32', 11);
+  const [g, bt, mm, mv] = [tf.randomNormal([7], 1, 0.3, 'float32', 12), tf.randomNormal([7], 0, 1, 'float32', 13), tf.randomNormal([7], 0, 1, 'float32', 14), tf.randomUniform([7], 0.5, 2, 'float32', 15)];
+  const w = tf.randomNormal(x.shape, 0, 1, 'float32', 16);
+  const via = (addon: boolean) => {
+    let stats: TF.Tensor[] = [];
+    const f = (xx: TF.Tensor, gg: TF.Tensor, bb: TF.Tensor) => {
+      if (addon) {
+        const r = addonBatchNormTraining(xx, gg as TF.Tensor1D, bb as TF.Tensor1D, mm as TF.Tensor1D, mv as TF.Tensor1D, 1e-3, 0.99);
+        stats = [r.movingMean, r.movingVariance];
+        return tf.sum(tf.mul(r.y, w)) as TF.Scalar;
+      }
+      const r = fusedBatchNormTraining(xx as TF.Tensor4D, gg as TF.Tensor1D, bb as TF.Tensor1D, 1e-3);
+      stats = [tf.keep(tf.sub(mm, tf.mul(tf.sub(mm, r.mean), 1 - 0.99))), tf.keep(tf.sub(mv, tf.mul(tf.sub(mv, r.variance), 1 - 0.99)))];
+      return tf.sum(tf.mul(r.y, w)) as TF.Scalar;
+    };
+    const { value, grads } = tf.valueAndGrads(f)([x, g, bt]);
+    return { value, grads, stats };
+  };
+  const a = via(true);
+  const t = via(false);
+  const close = (p: TF.Tensor, q: TF.Tensor, what: string) => assert.ok(maxDiff(p, q) <= 1e-5 * (1 + tf.max(tf.abs(q)).dataSync()[0]), `${what} differs by ${maxDiff(p, q)}`);
+  close(a.value, t.value, 'the output');
+  ['dx', 'dγ', 'dβ'].forEach((n, i) => close(a.grads[i], t.grads[i], n));
+  close(a.stats[0], t.stats[0], 'the moving mean');
+  close(a.stats[1], t.stats[1], 'the moving variance');
 });
 
 test('fused BatchNormalization runs fewer eager kernels than tfjs-layers (the fused op, not the composition)', { skip: !native && 'needs the native backend' }, async () => {

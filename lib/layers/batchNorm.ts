@@ -13,6 +13,7 @@
  */
 import { tf, type TF } from '../backend';
 import { rawOps, nativeOpsAvailable } from './tfRaw';
+import { nativeTfOpsStatus } from './nativeKernels';
 
 type BatchNormArgs = Parameters<typeof tf.layers.batchNormalization>[0];
 type Base = ReturnType<typeof tf.layers.batchNormalization>;
@@ -66,6 +67,38 @@ export function fusedBatchNormTraining(x: TF.Tensor4D, gamma: TF.Tensor1D, beta:
   return { y, mean, variance };
 }
 
+/**
+ * Training-mode batch norm over the last axis as the addon's two ops (native CPU backend with the addon
+ * built: `nativeTfOpsStatus().active`): `GenreLabBatchNorm` returns y (with its gradient,
+ * `GenreLabBatchNormGrad`) and the moving statistics already updated the way tfjs-layers updates them
+ * (m − (m − batch)·(1 − momentum), the batch's biased variance), which the caller writes back. One op
+ * each way instead of FusedBatchNormV3/GradV3 plus the moving averages' eight small ops.
+ */
+export function addonBatchNormTraining(
+  x: TF.Tensor,
+  gamma: TF.Tensor1D,
+  beta: TF.Tensor1D,
+  movingMean: TF.Tensor1D,
+  movingVariance: TF.Tensor1D,
+  epsilon: number,
+  momentum: number,
+): { y: TF.Tensor; movingMean: TF.Tensor1D; movingVariance: TF.Tensor1D } {
+  const r = rawOps();
+  const attrs = [r.float('epsilon', epsilon), r.float('decay', 1 - momentum)];
+  let moving: TF.Tensor1D[] = [];
+  const f = tf.customGrad(((xs: TF.Tensor, g: TF.Tensor, b: TF.Tensor, save: TF.GradSaveFunc) => {
+    const out = r.run('GenreLabBatchNorm', attrs, r.ids([xs, g, b, movingMean, movingVariance]), 5).map((o) => r.toTensor(o));
+    moving = out.slice(3).map((t) => tf.keep(t as TF.Tensor1D));
+    save([xs, g, out[1], out[2]]);
+    return {
+      value: out[0],
+      gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => r.run('GenreLabBatchNormGrad', [], r.ids([dy, ...saved]), 3).map((o) => r.toTensor(o)),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const y = f(x, gamma, beta) as TF.Tensor;
+  return { y, movingMean: moving[0], movingVariance: moving[1] };
+}
+
 /** tfjs-layers' `BatchNormalization`, training through the fused TensorFlow kernels where they run (see the module comment). */
 export class BatchNormalization extends BatchNormalizationBase {
   static className = 'BatchNormalization';
@@ -76,6 +109,22 @@ export class BatchNormalization extends BatchNormalizationBase {
     const lastAxis = me.axis === -1 || me.axis === x.rank - 1;
     if (!kwargs?.training || x.rank !== 4 || !lastAxis || x.dtype !== 'float32' || !me.gamma || !me.beta || !nativeOpsAvailable())
       return super.call(inputs, kwargs as never);
+    if (nativeTfOpsStatus().active)
+      return tf.tidy(() => {
+        const { y, movingMean, movingVariance } = addonBatchNormTraining(
+          x,
+          me.gamma!.read() as TF.Tensor1D,
+          me.beta!.read() as TF.Tensor1D,
+          me.movingMean.read() as TF.Tensor1D,
+          me.movingVariance.read() as TF.Tensor1D,
+          me.epsilon,
+          me.momentum,
+        );
+        me.movingMean.write(movingMean);
+        me.movingVariance.write(movingVariance);
+        tf.dispose([movingMean, movingVariance]);
+        return y;
+      });
     return tf.tidy(() => {
       const { y, mean, variance } = fusedBatchNormTraining(x as TF.Tensor4D, me.gamma!.read() as TF.Tensor1D, me.beta!.read() as TF.Tensor1D, me.epsilon);
       // The moving averages exactly as tfjs-layers updates them.
