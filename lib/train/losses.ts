@@ -3,6 +3,7 @@
  * Targets are one-hot [batch, classes] for single-label, multi-hot for multi-label.
  */
 import { tf, type TF } from '../backend';
+import { rawOps, nativeOpsAvailable } from '../layers/tfRaw';
 import type { OutputKind } from '../models/summary';
 
 export type LossFn = (yTrue: TF.Tensor, yPred: TF.Tensor) => TF.Tensor;
@@ -14,9 +15,27 @@ export type LossFn = (yTrue: TF.Tensor, yPred: TF.Tensor) => TF.Tensor;
 export function categoricalCrossentropy(fromLogits: boolean): LossFn {
   return (yTrue, yPred) =>
     tf.tidy(() => {
+      if (fromLogits && nativeOpsAvailable() && yPred.rank === 2 && yPred.dtype === 'float32' && yTrue.dtype === 'float32') return softmaxCrossEntropyTF(yTrue, yPred);
       const logp = fromLogits ? tf.logSoftmax(yPred) : tf.log(tf.clipByValue(yPred, 1e-7, 1 - 1e-7));
       return tf.mean(tf.neg(tf.sum(tf.mul(yTrue, logp), -1)));
     });
+}
+
+/**
+ * mean(−Σ y·log softmax(z)) on the native backends as TensorFlow's `SoftmaxCrossEntropyWithLogits` (what
+ * Keras runs): one op for the per-row losses and their gradient softmax(z) − y, where tfjs composes
+ * ~10 ops forward and as many backward. That gradient assumes each target row sums to 1 (one-hot, or a
+ * distribution), as every single-label target here does.
+ */
+function softmaxCrossEntropyTF(yTrue: TF.Tensor, logits: TF.Tensor): TF.Scalar {
+  const r = rawOps();
+  const rows = logits.shape[0];
+  const f = tf.customGrad(((z: TF.Tensor, save: TF.GradSaveFunc) => {
+    const [loss, backprop] = r.run('SoftmaxCrossEntropyWithLogits', [r.tFloat], r.ids([z, yTrue]), 2).map((h) => r.toTensor(h));
+    save([backprop]);
+    return { value: tf.mean(loss), gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => tf.mul(saved[0], tf.div(dy, rows)) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(logits) as TF.Scalar;
 }
 
 /**
