@@ -581,144 +581,125 @@ void rowsParallel(int64_t rows, int64_t C, const F& f) {
   });
 }
 
-bool vectorOf(TF_Tensor* t, int64_t C) { return api.NumDims(t) == 1 && api.Dim(t, 0) == C; }
+// The inputs and outputs of a per-channel op over rows: in[0] is [..., C] (rows × C), inputs
+// [1, same) the same shape, the rest [C]; out[0] the shape of in[0], the other outputs [C]. The
+// kernel context's failure is set and the tensors released when it goes out of scope.
+template <int nIn, int nOut>
+struct RowOp {
+  TF_OpKernelContext* ctx;
+  TF_Status* s = api.NewStatus();
+  TF_Tensor* in[nIn] = {nullptr};
+  TF_Tensor* out[nOut] = {nullptr};
+  int64_t rows = 0, C = 0;
+
+  RowOp(TF_OpKernelContext* c, int same, const char* what) : ctx(c) {
+    for (int i = 0; i < nIn && ok(); i++) api.GetInput(ctx, i, &in[i], s);
+    if (!ok()) return;
+    bool fits = rowsChannels(in[0], rows, C) && rows > 0;
+    for (int i = 1; fits && i < nIn; i++) {
+      if (i < same) {
+        fits = api.NumDims(in[i]) == api.NumDims(in[0]);
+        for (int d = 0; fits && d < api.NumDims(in[0]); d++) fits = api.Dim(in[i], d) == api.Dim(in[0], d);
+      } else {
+        fits = api.NumDims(in[i]) == 1 && api.Dim(in[i], 0) == C;
+      }
+    }
+    if (!fits) {
+      api.SetStatus(s, TF_INVALID_ARGUMENT, what);
+      return;
+    }
+    const auto dims = dimsOf(in[0]);
+    const int64_t cdim[1] = {C};
+    out[0] = api.AllocateOutput(ctx, 0, TF_FLOAT, dims.data(), int(dims.size()), size_t(rows * C) * sizeof(float), s);
+    for (int i = 1; i < nOut && ok(); i++) out[i] = api.AllocateOutput(ctx, i, TF_FLOAT, cdim, 1, size_t(C) * sizeof(float), s);
+  }
+  ~RowOp() {
+    if (!ok()) api.OpKernelContext_Failure(ctx, s);
+    for (TF_Tensor* t : in)
+      if (t) api.DeleteTensor(t);
+    for (TF_Tensor* t : out)
+      if (t) api.DeleteTensor(t);
+    api.DeleteStatus(s);
+  }
+  bool ok() const { return api.GetCode(s) == 0; }
+  const float* input(int i) const { return static_cast<const float*>(api.TensorData(in[i])); }
+  float* output(int i) const { return static_cast<float*>(api.TensorData(out[i])); }
+};
 
 void batchNormCompute(void* attrs, TF_OpKernelContext* ctx) {
   const BnAttrs& p = *static_cast<BnAttrs*>(attrs);
-  TF_Status* s = api.NewStatus();
-  TF_Tensor* in[5] = {nullptr};
-  TF_Tensor* out[5] = {nullptr};
-  for (int i = 0; i < 5 && api.GetCode(s) == 0; i++) api.GetInput(ctx, i, &in[i], s);
-  int64_t rows = 0, C = 0;
-  if (api.GetCode(s) == 0) {
-    bool ok = rowsChannels(in[0], rows, C) && rows > 0;
-    for (int i = 1; ok && i < 5; i++) ok = vectorOf(in[i], C);
-    if (!ok) api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLabBatchNorm: x must be [..., C] (some rows) and gamma, beta, moving_mean, moving_var [C]");
-  }
-  if (api.GetCode(s) == 0) {
-    const auto dims = dimsOf(in[0]);
-    const int64_t cdim[1] = {C};
-    out[0] = api.AllocateOutput(ctx, 0, TF_FLOAT, dims.data(), int(dims.size()), size_t(rows * C) * sizeof(float), s);
-    for (int i = 1; i < 5 && api.GetCode(s) == 0; i++) out[i] = api.AllocateOutput(ctx, i, TF_FLOAT, cdim, 1, size_t(C) * sizeof(float), s);
-  }
-  if (api.GetCode(s) == 0) {
-    const float* x = static_cast<const float*>(api.TensorData(in[0]));
-    const float* gamma = static_cast<const float*>(api.TensorData(in[1]));
-    const float* beta = static_cast<const float*>(api.TensorData(in[2]));
-    const float* mm = static_cast<const float*>(api.TensorData(in[3]));
-    const float* mv = static_cast<const float*>(api.TensorData(in[4]));
-    float* y = static_cast<float*>(api.TensorData(out[0]));
-    float* mean = static_cast<float*>(api.TensorData(out[1]));
-    float* inv = static_cast<float*>(api.TensorData(out[2]));
-    float* nmm = static_cast<float*>(api.TensorData(out[3]));
-    float* nmv = static_cast<float*>(api.TensorData(out[4]));
-    std::vector<double> sum(C), sq(C);
-    channelSums(rows, C, 1, sum.data(), [&](int64_t r, double* __restrict acc) {
-      const float* __restrict xr = x + r * C;
-      for (int64_t d = 0; d < C; d++) acc[d] += xr[d];
-    });
-    std::vector<double> mu(C);
-    for (int64_t d = 0; d < C; d++) mu[d] = sum[d] / double(rows), mean[d] = float(mu[d]);
-    channelSums(rows, C, 1, sq.data(), [&](int64_t r, double* __restrict acc) {
-      const float* __restrict xr = x + r * C;
-      const double* __restrict m = mu.data();
-      for (int64_t d = 0; d < C; d++) {
-        const double v = double(xr[d]) - m[d];
-        acc[d] += v * v;
-      }
-    });
-    std::vector<float> scale(C), shift(C);
+  RowOp<5, 5> op(ctx, 1, "GenreLabBatchNorm: x must be [..., C] (some rows) and gamma, beta, moving_mean, moving_var [C]");
+  if (!op.ok()) return;
+  const int64_t rows = op.rows, C = op.C;
+  const float *x = op.input(0), *gamma = op.input(1), *beta = op.input(2), *mm = op.input(3), *mv = op.input(4);
+  float *y = op.output(0), *mean = op.output(1), *inv = op.output(2), *nmm = op.output(3), *nmv = op.output(4);
+  std::vector<double> sum(C), sq(C);
+  channelSums(rows, C, 1, sum.data(), [&](int64_t r, double* __restrict acc) {
+    const float* __restrict xr = x + r * C;
+    for (int64_t d = 0; d < C; d++) acc[d] += xr[d];
+  });
+  std::vector<double> mu(C);
+  for (int64_t d = 0; d < C; d++) mu[d] = sum[d] / double(rows), mean[d] = float(mu[d]);
+  channelSums(rows, C, 1, sq.data(), [&](int64_t r, double* __restrict acc) {
+    const float* __restrict xr = x + r * C;
+    const double* __restrict m = mu.data();
     for (int64_t d = 0; d < C; d++) {
-      const float var = float(sq[d] / double(rows));
-      inv[d] = float(1.0 / std::sqrt(double(var) + double(p.epsilon)));
-      scale[d] = gamma[d] * inv[d];
-      shift[d] = beta[d];
-      nmm[d] = mm[d] - (mm[d] - mean[d]) * p.decay;
-      nmv[d] = mv[d] - (mv[d] - var) * p.decay;
+      const double v = double(xr[d]) - m[d];
+      acc[d] += v * v;
     }
-    rowsParallel(rows, C, [&](int64_t r) {
-      const float* __restrict xr = x + r * C;
-      float* __restrict yr = y + r * C;
-      const float* __restrict sc = scale.data();
-      const float* __restrict sh = shift.data();
-      const float* __restrict m = mean;
-      for (int64_t d = 0; d < C; d++) yr[d] = (xr[d] - m[d]) * sc[d] + sh[d];
-    });
+  });
+  std::vector<float> scale(C);
+  for (int64_t d = 0; d < C; d++) {
+    const float var = float(sq[d] / double(rows));
+    inv[d] = float(1.0 / std::sqrt(double(var) + double(p.epsilon)));
+    scale[d] = gamma[d] * inv[d];
+    nmm[d] = mm[d] - (mm[d] - mean[d]) * p.decay;
+    nmv[d] = mv[d] - (mv[d] - var) * p.decay;
   }
-  if (api.GetCode(s) != 0) api.OpKernelContext_Failure(ctx, s);
-  for (TF_Tensor* t : in)
-    if (t) api.DeleteTensor(t);
-  for (TF_Tensor* t : out)
-    if (t) api.DeleteTensor(t);
-  api.DeleteStatus(s);
+  rowsParallel(rows, C, [&](int64_t r) {
+    const float* __restrict xr = x + r * C;
+    float* __restrict yr = y + r * C;
+    const float* __restrict sc = scale.data();
+    const float *__restrict m = mean, *__restrict bt = beta;
+    for (int64_t d = 0; d < C; d++) yr[d] = (xr[d] - m[d]) * sc[d] + bt[d];
+  });
 }
 
 void batchNormGradCompute(void*, TF_OpKernelContext* ctx) {
-  TF_Status* s = api.NewStatus();
-  TF_Tensor* in[5] = {nullptr};
-  TF_Tensor* out[3] = {nullptr};
-  for (int i = 0; i < 5 && api.GetCode(s) == 0; i++) api.GetInput(ctx, i, &in[i], s);
-  int64_t rows = 0, C = 0;
-  if (api.GetCode(s) == 0) {
-    bool ok = rowsChannels(in[0], rows, C) && rows > 0 && api.NumDims(in[1]) == api.NumDims(in[0]);
-    for (int i = 0; ok && i < api.NumDims(in[0]); i++) ok = api.Dim(in[0], i) == api.Dim(in[1], i);
-    for (int i = 2; ok && i < 5; i++) ok = vectorOf(in[i], C);
-    if (!ok) api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLabBatchNormGrad: dy and x must be the same [..., C] and gamma, mean, inv_std [C]");
-  }
-  if (api.GetCode(s) == 0) {
-    const auto dims = dimsOf(in[0]);
-    const int64_t cdim[1] = {C};
-    out[0] = api.AllocateOutput(ctx, 0, TF_FLOAT, dims.data(), int(dims.size()), size_t(rows * C) * sizeof(float), s);
-    for (int i = 1; i < 3 && api.GetCode(s) == 0; i++) out[i] = api.AllocateOutput(ctx, i, TF_FLOAT, cdim, 1, size_t(C) * sizeof(float), s);
-  }
-  if (api.GetCode(s) == 0) {
-    const float* dy = static_cast<const float*>(api.TensorData(in[0]));
-    const float* x = static_cast<const float*>(api.TensorData(in[1]));
-    const float* gamma = static_cast<const float*>(api.TensorData(in[2]));
-    const float* mean = static_cast<const float*>(api.TensorData(in[3]));
-    const float* inv = static_cast<const float*>(api.TensorData(in[4]));
-    float* dx = static_cast<float*>(api.TensorData(out[0]));
-    float* dgamma = static_cast<float*>(api.TensorData(out[1]));
-    float* dbeta = static_cast<float*>(api.TensorData(out[2]));
-    // sums[0..C): Σ dy; sums[C..2C): Σ dy·(x − mean)
-    std::vector<double> sums(size_t(2 * C));
-    channelSums(rows, C, 2, sums.data(), [&](int64_t r, double* __restrict acc) {
-      const float* __restrict g = dy + r * C;
-      const float* __restrict xr = x + r * C;
-      for (int64_t d = 0; d < C; d++) {
-        acc[d] += g[d];
-        acc[C + d] += double(g[d]) * (double(xr[d]) - double(mean[d]));
-      }
-    });
-    std::vector<float> k(C), a(C), b(C);
+  RowOp<5, 3> op(ctx, 2, "GenreLabBatchNormGrad: dy and x must be the same [..., C] and gamma, mean, inv_std [C]");
+  if (!op.ok()) return;
+  const int64_t rows = op.rows, C = op.C;
+  const float *dy = op.input(0), *x = op.input(1), *gamma = op.input(2), *mean = op.input(3), *inv = op.input(4);
+  float *dx = op.output(0), *dgamma = op.output(1), *dbeta = op.output(2);
+  // sums[0..C): Σ dy; sums[C..2C): Σ dy·(x − mean)
+  std::vector<double> sums(size_t(2 * C));
+  channelSums(rows, C, 2, sums.data(), [&](int64_t r, double* __restrict acc) {
+    const float* __restrict g = dy + r * C;
+    const float* __restrict xr = x + r * C;
     for (int64_t d = 0; d < C; d++) {
-      const double db = sums[d], dgHat = sums[C + d] * double(inv[d]);  // dγ = Σ dy·x̂
-      dbeta[d] = float(db);
-      dgamma[d] = float(dgHat);
-      // dx = γ·inv·(dy − dβ/n − x̂·dγ/n) = k·dy + a·(x − mean) + b
-      const double kk = double(gamma[d]) * double(inv[d]);
-      const double slope = kk * dgHat * double(inv[d]) / double(rows);  // per unit of (x − mean)
-      k[d] = float(kk);
-      a[d] = float(-slope);
-      b[d] = float(-kk * db / double(rows));
+      acc[d] += g[d];
+      acc[C + d] += double(g[d]) * (double(xr[d]) - double(mean[d]));
     }
-    rowsParallel(rows, C, [&](int64_t r) {
-      const float* __restrict g = dy + r * C;
-      const float* __restrict xr = x + r * C;
-      float* __restrict o = dx + r * C;
-      const float* __restrict kk = k.data();
-      const float* __restrict aa = a.data();
-      const float* __restrict bb = b.data();
-      const float* __restrict m = mean;
-      for (int64_t d = 0; d < C; d++) o[d] = kk[d] * g[d] + aa[d] * (xr[d] - m[d]) + bb[d];
-    });
+  });
+  std::vector<float> k(C), a(C), b(C);
+  for (int64_t d = 0; d < C; d++) {
+    const double db = sums[d], dgHat = sums[C + d] * double(inv[d]);  // dγ = Σ dy·x̂
+    dbeta[d] = float(db);
+    dgamma[d] = float(dgHat);
+    // dx = γ·inv·(dy − dβ/n − x̂·dγ/n) = k·dy + a·(x − mean) + b
+    const double kk = double(gamma[d]) * double(inv[d]);
+    k[d] = float(kk);
+    a[d] = float(-kk * dgHat * double(inv[d]) / double(rows));
+    b[d] = float(-kk * db / double(rows));
   }
-  if (api.GetCode(s) != 0) api.OpKernelContext_Failure(ctx, s);
-  for (TF_Tensor* t : in)
-    if (t) api.DeleteTensor(t);
-  for (TF_Tensor* t : out)
-    if (t) api.DeleteTensor(t);
-  api.DeleteStatus(s);
+  rowsParallel(rows, C, [&](int64_t r) {
+    const float* __restrict g = dy + r * C;
+    const float* __restrict xr = x + r * C;
+    float* __restrict o = dx + r * C;
+    const float* __restrict m = mean;
+    const float *__restrict kk = k.data(), *__restrict aa = a.data(), *__restrict bb = b.data();
+    for (int64_t d = 0; d < C; d++) o[d] = kk[d] * g[d] + aa[d] * (xr[d] - m[d]) + bb[d];
+  });
 }
 
 void unknownShape(TF_ShapeInferenceContext* ctx, TF_Status* s) { api.ShapeInferenceContextSetUnknownShape(ctx, s); }

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { tf, backendInfo, type TF } from '../lib/backend';
 import { categoricalCrossentropy } from '../lib/train/losses';
+import { opsRun } from './helpers/ops';
 
 const native = backendInfo.kind === 'native-cpu' || backendInfo.kind === 'native-gpu';
 
@@ -18,20 +19,7 @@ test('cross-entropy from logits equals tfjs\' composition (loss and gradient); o
   const y = tf.oneHot(tf.tensor1d([3, 0, 9, 9, 1, 5], 'int32'), 10).toFloat();
   for (const [i, z] of [tf.randomNormal([6, 10], 0, 2, 'float32', 1), tf.mul(tf.randomNormal([6, 10], 0, 1, 'float32', 2), 60)].entries()) {
     const loss = categoricalCrossentropy(true);
-    const ops: string[] = [];
-    const be = tf.backend() as unknown as { binding?: Record<string, unknown> & { executeOp: (...a: unknown[]) => unknown } };
-    const binding = be.binding;
-    if (binding) {
-      const copy: Record<string, unknown> = {};
-      for (const k of Object.getOwnPropertyNames(binding)) copy[k] = typeof binding[k] === 'function' ? (binding[k] as (...a: unknown[]) => unknown).bind(binding) : binding[k];
-      be.binding = { ...copy, executeOp: (...a: unknown[]) => (ops.push(a[0] as string), binding.executeOp(...a)) } as typeof binding;
-    }
-    let ours: { value: TF.Scalar; grad: TF.Tensor };
-    try {
-      ours = tf.valueAndGrad((zz: TF.Tensor) => loss(y, zz) as TF.Scalar)(z);
-    } finally {
-      if (binding) be.binding = binding;
-    }
+    const { result: ours, ops } = opsRun(() => tf.valueAndGrad((zz: TF.Tensor) => loss(y, zz) as TF.Scalar)(z));
     const theirs = tf.valueAndGrad((zz: TF.Tensor) => reference(y, zz))(z);
     const l = ours.value.dataSync()[0];
     const t = theirs.value.dataSync()[0];

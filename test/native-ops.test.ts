@@ -11,6 +11,7 @@ import { spawnSync } from 'child_process';
 import { tf, backendInfo, type TF } from '../lib/backend';
 import { installNativeKernels, nativeTfOpsStatus } from '../lib/layers/nativeKernels';
 import { RawOps } from '../lib/layers/tfRaw';
+import { opsRun } from './helpers/ops';
 
 const cxx = process.env.CXX || 'g++';
 const skip =
@@ -29,20 +30,6 @@ function tiedInput(shape: number[], seed: number): TF.Tensor4D {
   return tf.tidy(() => tf.relu(tf.round(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), 2))) as TF.Tensor4D);
 }
 
-/** The TF ops a call runs through tfjs-node's binding. */
-function opsRun<T>(f: () => T): { result: T; ops: string[] } {
-  const be = tf.backend() as unknown as { binding: Record<string, unknown> & { executeOp: (...a: unknown[]) => unknown } };
-  const binding = be.binding;
-  const ops: string[] = [];
-  const copy: Record<string, unknown> = {};
-  for (const k of Object.getOwnPropertyNames(binding)) copy[k] = typeof binding[k] === 'function' ? (binding[k] as (...a: unknown[]) => unknown).bind(binding) : binding[k];
-  be.binding = { ...copy, executeOp: (...a: unknown[]) => (ops.push(a[0] as string), binding.executeOp(...a)) } as typeof binding;
-  try {
-    return { result: f(), ops };
-  } finally {
-    be.binding = binding;
-  }
-}
 
 const CASES: { shape: [number, number, number, number]; k: [number, number]; s: [number, number]; pad: 'SAME' | 'VALID'; about: string }[] = [
   { shape: [4, 128, 11, 32], k: [3, 3], s: [2, 2], pad: 'SAME', about: 'lecture CNN block 1' },

@@ -10,6 +10,7 @@ import { tf, backendInfo, type TF } from '../lib/backend';
 import { BatchNormalization, batchNormalization, fusedBatchNormTraining, addonBatchNormTraining } from '../lib/layers/batchNorm';
 import { nativeTfOpsStatus } from '../lib/layers/nativeKernels';
 import { spawnSync } from 'child_process';
+import { opsRun } from './helpers/ops';
 import { LayerNormalization, layerNormalization } from '../lib/layers/layerNorm';
 import { installNativeKernels } from '../lib/layers/nativeKernels';
 import { setFusedKernel } from '../lib/layers/cpuKernel';
@@ -69,17 +70,7 @@ const addonSkip =
 test('BatchNormalization trains through the addon\'s GenreLabBatchNorm on the native CPU backend, equal to TF\'s fused ops (outputs, gradients, moving statistics)', { skip: addonSkip }, () => {
   assert.ok(nativeTfOpsStatus().active, nativeTfOpsStatus().reason);
   const [, b] = pair(0.99, 1e-3);
-  const ops: string[] = [];
-  const be = tf.backend() as unknown as { binding: Record<string, unknown> & { executeOp: (...a: unknown[]) => unknown } };
-  const binding = be.binding;
-  const copy: Record<string, unknown> = {};
-  for (const k of Object.getOwnPropertyNames(binding)) copy[k] = typeof binding[k] === 'function' ? (binding[k] as (...a: unknown[]) => unknown).bind(binding) : binding[k];
-  be.binding = { ...copy, executeOp: (...a: unknown[]) => (ops.push(a[0] as string), binding.executeOp(...a)) } as typeof binding;
-  try {
-    tf.tidy(() => tf.grad((xx: TF.Tensor) => tf.sum(b.call(xx, { training: true }) as TF.Tensor))(tf.randomNormal([2, 10, 7, 5])));
-  } finally {
-    be.binding = binding;
-  }
+  const { ops } = opsRun(() => tf.tidy(() => tf.grad((xx: TF.Tensor) => tf.sum(b.call(xx, { training: true }) as TF.Tensor))(tf.randomNormal([2, 10, 7, 5]))));
   assert.ok(ops.includes('GenreLabBatchNorm') && ops.includes('GenreLabBatchNormGrad') && !ops.some((o) => o.startsWith('FusedBatchNorm')), `ops run: ${[...new Set(ops)].join(', ')}`);
   // the op pair against FusedBatchNormV3/GradV3 (the tfjs-node-gpu path), on inputs with a mean far from 0
   const x = tf.randomNormal([6, 12, 5, 7], 3, 2, 'float32', 11);

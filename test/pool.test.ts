@@ -15,6 +15,7 @@ import { nativeTfOpsStatus } from '../lib/layers/nativeKernels';
 import { RawOps } from '../lib/layers/tfRaw';
 import { lectureCnn } from '../lib/models/lecture';
 import { trackCnn, mfccCnn } from '../lib/models/cnn';
+import { opsRun } from './helpers/ops';
 
 const cxx = process.env.CXX || 'g++';
 const skip =
@@ -22,21 +23,6 @@ const skip =
   (spawnSync(cxx, ['--version']).status !== 0 && `no C++ compiler (${cxx}): the addon cannot be built on this machine`) ||
   (process.env.GENRE_LAB_TFJS_KERNELS === '1' && 'GENRE_LAB_TFJS_KERNELS=1 turns them off');
 
-/** The TF ops a call runs through tfjs-node's binding (none on other backends). */
-function opsRun<T>(f: () => T): { result: T; ops: string[] } {
-  const be = tf.backend() as unknown as { binding?: Record<string, unknown> & { executeOp: (...a: unknown[]) => unknown } };
-  const binding = be.binding;
-  if (!binding) return { result: f(), ops: [] };
-  const ops: string[] = [];
-  const copy: Record<string, unknown> = {};
-  for (const k of Object.getOwnPropertyNames(binding)) copy[k] = typeof binding[k] === 'function' ? (binding[k] as (...a: unknown[]) => unknown).bind(binding) : binding[k];
-  be.binding = { ...copy, executeOp: (...a: unknown[]) => (ops.push(a[0] as string), binding.executeOp(...a)) } as typeof binding;
-  try {
-    return { result: f(), ops };
-  } finally {
-    be.binding = binding;
-  }
-}
 
 function differing(a: TF.Tensor, b: TF.Tensor): number {
   const x = a.dataSync();
