@@ -1,15 +1,17 @@
 /**
- * Batch normalisation that trains through TensorFlow's fused kernels on the native backends:
- * `FusedBatchNormV3` forward (training mode) and `FusedBatchNormGradV3` for the gradient, two ops where
+ * Batch normalisation that trains through fused kernels on the native backends, two ops where
  * tfjs-layers builds moments, normalisation and their gradients from ~40 small eager ops per layer and
- * step (TensorFlow's graph, i.e. Keras, uses the fused pair). Inference, the moving averages and every
+ * step: on the native CPU backend with the addon built, `GenreLabBatchNorm` / `GenreLabBatchNormGrad`
+ * (native/tfops.cc; the moving statistics updated inside the forward op); otherwise (tfjs-node-gpu)
+ * TensorFlow's `FusedBatchNormV3` forward (training mode) and `FusedBatchNormGradV3` for the gradient
+ * (TensorFlow's graph, i.e. Keras, uses the fused pair). Inference and every
  * other backend (wasm, the JS CPU backend) are tfjs-layers' own `BatchNormalization`, which this extends:
  * same weights, same config, same serialised class name, so saved models load either way.
  *
  * Same arithmetic: y = γ·(x − μ)/√(σ² + ε) + β with the batch's biased variance; the moving variance is
  * updated with the biased variance as tfjs-layers does (TensorFlow's fused op reports the unbiased one:
- * scaled back by (n − 1)/n). test/batchNorm.test.ts checks outputs, gradients and moving statistics
- * against tfjs-layers' layer.
+ * scaled back by (n − 1)/n). test/native-training-kernels.test.ts checks outputs, gradients and moving
+ * statistics against tfjs-layers' layer, and the addon's ops against TensorFlow's fused pair.
  */
 import { tf, type TF } from '../backend';
 import { rawOps, nativeOpsAvailable } from './tfRaw';

@@ -7,7 +7,9 @@
  * the forward pass (convolution, bias sum, activation) and four from the backward one (Step's ReLU
  * and sign, a float32→float32 Cast copy, the product) until the whole gradient is done: on seed 004's
  * whole-track CNN that was most of its memory. As with tfjs' own, the data batch's gradient (the first
- * layer's `Conv2DBackpropInput`) is not computed.
+ * layer's `Conv2DBackpropInput`) is not computed. When lib/layers/pool.ts' max pool reads the output,
+ * its gradient hands over dy with the ReLU mask already applied and the bias' gradient summed
+ * (`precomputeReluBiasGrad`): the gradient here then skips its ReLU pass.
  *
  * Every other case (other activations, dilation, channels-first, other backends: wasm, the JS CPU
  * backend) is tfjs-layers' own `Conv2D`, which this extends: same weights, config and serialised
