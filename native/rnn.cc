@@ -485,9 +485,14 @@ void adamStep(float* w, const float* g, float* m, float* v, int64_t n, double lr
 // per-thread scratch: the forward keeps lse, the backward recomputes P = exp(S − lse) from Q and K
 // (FlashAttention's recomputation, on whole rows), so no [B, H, T, T] tensor is ever stored.
 // Pairs are independent (their gradients land in disjoint columns): one task each over the threads.
+// `ld`: the row stride of q, k, v and dq, dk, dv (0: H·E), so the three can be column blocks of one
+// [B·T, 3·H·E] buffer (q at +0, k at +H·E, v at +2·H·E: one projection GEMM's output); out, dout
+// and lse keep their own layouts.
 struct AttnDims {
   int B, T, H, E;
+  int64_t ld = 0;
   int64_t D() const { return int64_t(H) * E; }
+  int64_t LD() const { return ld ? ld : D(); }
 };
 
 // Per-thread T × T matrices (Eigen-aligned, so exp's packet/scalar split depends only on T).
@@ -498,11 +503,11 @@ RowMat& attnScratch(int slot, int rows, int cols) {
 }
 
 void attentionForward(const AttnDims& d, float scale, const float* q, const float* k, const float* v, float* out, float* lse) {
-  const int64_t D = d.D(), T = d.T;
+  const int64_t D = d.D(), LD = d.LD(), T = d.T;
   parallel(d.B * d.H, [&](int task) {
     const int b = task / d.H, h = task % d.H;
-    const int64_t at = b * T * D + int64_t(h) * d.E;
-    SMat Q(q + at, T, d.E, Eigen::OuterStride<>(D)), K(k + at, T, d.E, Eigen::OuterStride<>(D)), V(v + at, T, d.E, Eigen::OuterStride<>(D));
+    const int64_t at = b * T * D + int64_t(h) * d.E, in = b * T * LD + int64_t(h) * d.E;
+    SMat Q(q + in, T, d.E, Eigen::OuterStride<>(LD)), K(k + in, T, d.E, Eigen::OuterStride<>(LD)), V(v + in, T, d.E, Eigen::OuterStride<>(LD));
     SMatW O(out + at, T, d.E, Eigen::OuterStride<>(D));
     RowMat& S = attnScratch(0, d.T, d.T);
     S.noalias() = (Q * scale) * K.transpose();
@@ -519,13 +524,13 @@ void attentionForward(const AttnDims& d, float scale, const float* q, const floa
 
 void attentionBackward(const AttnDims& d, float scale, const float* q, const float* k, const float* v, const float* out, const float* lse,
                        const float* dout, float* dq, float* dk, float* dv) {
-  const int64_t D = d.D(), T = d.T;
+  const int64_t D = d.D(), LD = d.LD(), T = d.T;
   parallel(d.B * d.H, [&](int task) {
     const int b = task / d.H, h = task % d.H;
-    const int64_t at = b * T * D + int64_t(h) * d.E;
-    const Eigen::OuterStride<> st(D);
-    SMat Q(q + at, T, d.E, st), K(k + at, T, d.E, st), V(v + at, T, d.E, st), O(out + at, T, d.E, st), dO(dout + at, T, d.E, st);
-    SMatW dQ(dq + at, T, d.E, st), dK(dk + at, T, d.E, st), dV(dv + at, T, d.E, st);
+    const int64_t at = b * T * D + int64_t(h) * d.E, in = b * T * LD + int64_t(h) * d.E;
+    const Eigen::OuterStride<> st(D), sti(LD);
+    SMat Q(q + in, T, d.E, sti), K(k + in, T, d.E, sti), V(v + in, T, d.E, sti), O(out + at, T, d.E, st), dO(dout + at, T, d.E, st);
+    SMatW dQ(dq + in, T, d.E, sti), dK(dk + in, T, d.E, sti), dV(dv + in, T, d.E, sti);
     CVec L(lse + (int64_t(b) * d.H + h) * T, T);
     RowMat& P = attnScratch(0, d.T, d.T);
     RowMat& dS = attnScratch(1, d.T, d.T);
@@ -881,8 +886,24 @@ napi_value Init(napi_env env, napi_value exports) {
 
 }  // namespace
 
-// For native/tfops.cc: the same thread pool.
+// For native/tfops.cc: the same thread pool, and the kernels its TF ops run.
 void genre_lab_parallel(int n, const std::function<void(int)>& fn) { parallel(n, fn); }
+void genre_lab_attention_forward(int B, int T, int H, int E, int64_t ld, float scale, const float* q, const float* k, const float* v, float* out, float* lse) {
+  AttnDims d{B, T, H, E, ld};
+  attentionForward(d, scale, q, k, v, out, lse);
+}
+void genre_lab_attention_backward(int B, int T, int H, int E, int64_t ld, float scale, const float* q, const float* k, const float* v, const float* out,
+                                  const float* lse, const float* dout, float* dq, float* dk, float* dv) {
+  AttnDims d{B, T, H, E, ld};
+  attentionBackward(d, scale, q, k, v, out, lse, dout, dq, dk, dv);
+}
+void genre_lab_layer_norm_forward(int64_t N, int C, float eps, const float* x, const float* gamma, const float* beta, float* y, float* xhat, float* rstd) {
+  layerNormForward(N, C, eps, x, gamma, beta, y, xhat, rstd);
+}
+void genre_lab_layer_norm_backward(int64_t N, int C, const float* dy, const float* xhat, const float* rstd, const float* gamma, float* dx, float* dgamma,
+                                   float* dbeta) {
+  layerNormBackward(N, C, dy, xhat, rstd, gamma, dx, dgamma, dbeta);
+}
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
 #else
