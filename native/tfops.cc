@@ -27,8 +27,7 @@
 //   GenreLabLayerNormGrad(dy, xhat, rstd, gamma) -> dx, dgamma, dbeta
 //     rnn.cc's layer normalisation over the last axis.
 //   GenreLabDropout(x: float, seed: int32 [2]) -> y = x·mask, mask (1/(1−rate) kept, else 0); attr rate
-//     Uniform draws from a counter-based stream: xorshift64* per fixed 4096-element block, seeded by
-//     splitmix64(seed, block), so the same seed gives the same mask on any thread count.
+//     Uniform draws from a counter-based hash of (seed, element index): the same mask on any thread count.
 #include <dlfcn.h>
 #include <link.h>
 #include <node_api.h>
@@ -491,11 +490,26 @@ void layerNormGradCompute(void*, TF_OpKernelContext* ctx) {
   if (c.ok()) genre_lab_layer_norm_backward(rows, int(C), c.f(0), c.f(1), c.f(2), c.f(3), dx, dg, db);
 }
 
-uint64_t splitmix64(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+// murmur3's 32-bit finaliser: a bijection that mixes every input bit into every output bit.
+inline uint32_t fmix32(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85EBCA6Bu;
+  h ^= h >> 13;
+  h *= 0xC2B2AE35u;
+  h ^= h >> 16;
+  return h;
+}
+
+// Elements [i0, i1) of GenreLabDropout; arguments by value and restrict pointers, so the loop vectorises.
+__attribute__((noinline)) void dropoutRange(const float* __restrict x, float* __restrict y, float* __restrict mask, int64_t i0, int64_t i1, uint32_t s0,
+                                            uint32_t s1, uint32_t cut, float keep) {
+  for (int64_t i = i0; i < i1; i++) {
+    const uint32_t hi = uint32_t(uint64_t(i) >> 32);
+    const uint32_t u = fmix32(fmix32(uint32_t(i) ^ s0) + s1 + hi * 0x27D4EB2Du) >> 8;
+    const float m = u < cut ? 0.f : keep;
+    mask[i] = m;
+    y[i] = x[i] * m;
+  }
 }
 
 void dropoutCompute(void* attrs, TF_OpKernelContext* ctx) {
@@ -511,29 +525,18 @@ void dropoutCompute(void* attrs, TF_OpKernelContext* ctx) {
   float* mask = c.output(dims);
   if (!c.ok()) return;
   const int32_t* sd = static_cast<const int32_t*>(api.TensorData(c.in[1]));
-  const uint64_t seed = (uint64_t(uint32_t(sd[0])) << 32) | uint32_t(sd[1]);
   const float* x = c.f(0);
   const float keep = 1.f / (1.f - rate);
-  // u < rate with u = k / 2^24: dropped with probability rate (to 2^-24).
+  // Element i's uniform u = (hash >> 8) / 2^24 from a counter-based hash of (seed, i), two fmix32
+  // rounds: the same mask for the same seed whatever the thread count, and a loop the compiler
+  // vectorises. u < rate (dropped) with probability rate, to 2^-24.
   const uint32_t cut = uint32_t(std::ceil(double(rate) * 16777216.0));
-  constexpr int64_t kBlock = 4096;
-  const int64_t blocks = (n + kBlock - 1) / kBlock;
-  const int tasks = int(std::min<int64_t>(blocks, kSlabs));
+  const uint32_t s0 = uint32_t(sd[0]), s1 = fmix32(uint32_t(sd[1]) ^ 0x9E3779B9u);
+  const int tasks = n >= (1 << 16) ? kSlabs : 1;
   genre_lab_parallel(tasks, [&](int k) {
-    int64_t b0, b1;
-    slab(blocks, tasks, k, b0, b1);
-    for (int64_t blk = b0; blk < b1; blk++) {
-      uint64_t st = splitmix64(seed ^ splitmix64(uint64_t(blk))) | 1;
-      for (int64_t i = blk * kBlock, end = std::min(n, i + kBlock); i < end; i++) {
-        st ^= st >> 12;
-        st ^= st << 25;
-        st ^= st >> 27;
-        const uint32_t u = uint32_t((st * 0x2545F4914F6CDD1Dull) >> 40);
-        const float m = u < cut ? 0.f : keep;
-        mask[i] = m;
-        y[i] = x[i] * m;
-      }
-    }
+    int64_t i0, i1;
+    slab(n, tasks, k, i0, i1);
+    dropoutRange(x, y, mask, i0, i1, s0, s1, cut, keep);
   });
 }
 
