@@ -17,6 +17,7 @@ import { backendInfo, tf, type TF } from '../lib/backend';
 import { attentionCpu, attentionCpuActive, attentionTf, scaledDotProductAttention } from '../lib/layers/attentionKernel';
 import { cpuKernelStatus, setCpuKernelThreads, setFusedKernel } from '../lib/layers/cpuKernel';
 import { MultiHeadSelfAttention } from '../lib/models/attention';
+import { dense } from '../lib/layers/dense';
 import { dropoutOp, dropout } from '../lib/layers/dropout';
 import { encoderLayer, transformerClassifier } from '../lib/models/transformer';
 import { installTapeRelease, setTapeRelease, tapeReleaseStats } from '../lib/train/tapeRelease';
@@ -59,12 +60,12 @@ function tfOpsRun(f: () => void): Set<string> {
   return names;
 }
 
-test('a Transformer training step runs the addon\'s TF ops: attention, layer norm and dropout (no copies into JS)', { skip }, () => {
+test('a Transformer training step runs the addon\'s TF ops: attention, layer norm, dropout, dense + bias + ReLU (no copies into JS)', { skip }, () => {
   assert.ok(attentionCpuActive(), 'the attention CPU path is not active');
   const model = transformerClassifier({ nMels: 16, layers: 1, heads: 4, dff: 32, numClasses: 3 });
   const x = tf.randomNormal([2, 10, 16], 0, 1, 'float32', 1);
   const ops = tfOpsRun(() => tf.dispose(tf.variableGrads(() => tf.sum(model.apply(x, { training: true }) as TF.Tensor) as TF.Scalar).grads));
-  for (const op of ['GenreLabAttention', 'GenreLabAttentionGrad', 'GenreLabLayerNorm', 'GenreLabLayerNormGrad', 'GenreLabDropout'])
+  for (const op of ['GenreLabAttention', 'GenreLabAttentionGrad', 'GenreLabLayerNorm', 'GenreLabLayerNormGrad', 'GenreLabDropout', 'GenreLabBiasRelu', 'GenreLabReluBiasGrad'])
     assert.ok(ops.has(op), `${op} did not run (ran: ${[...ops].sort().join(', ')})`);
   assert.ok(!ops.has('StatelessRandomUniform') && !ops.has('Softmax'), 'TF-op dropout or attention ran');
   tf.dispose([x]);
@@ -100,6 +101,33 @@ test('multi-head block: the one-op CPU path (q/k/v as one GEMM) equals the TF-op
         if (/key_bias/.test(name)) return assert.ok(tf.max(tf.abs(g)).dataSync()[0] < 1e-4, `${what}: ${name} gradient not ~0`);
         assert.ok(relDiff(g, ref.grads[i]) < 1e-5, `${what}: gradient ${name} differs by ${relDiff(g, ref.grads[i])}`);
       });
+    });
+  }
+});
+
+test('dense: the one-op CPU path equals tfjs\' Dense (ReLU and linear, rank 2 and 3): output, dx, kernel and bias gradients', { skip }, () => {
+  for (const [shape, activation] of [[[6, 5], 'relu'], [[3, 7, 5], 'relu'], [[3, 7, 5], 'linear']] as const) {
+    tf.tidy(() => {
+      const layer = dense({ units: 4, activation });
+      layer.build([...shape]);
+      layer.setWeights([tf.randomNormal([5, 4], 0, 1, 'float32', 3), tf.randomNormal([4], 0, 1, 'float32', 4)]);
+      const x = tf.randomNormal([...shape], 0, 1, 'float32', 1);
+      const up = tf.randomNormal([...shape.slice(0, -1), 4], 0, 1, 'float32', 2);
+      const run = (choice: 'auto' | 'tf') => {
+        setFusedKernel(choice);
+        try {
+          const f = (xx: TF.Tensor) => tf.sum(tf.mul(layer.apply(xx) as TF.Tensor, up)) as TF.Scalar;
+          const { grads } = tf.variableGrads(() => f(x), layer.trainableWeights.map((v) => (v as unknown as { val: TF.Variable }).val));
+          return { y: layer.apply(x) as TF.Tensor, dx: tf.grad(f)(x), grads: Object.values(grads) };
+        } finally {
+          setFusedKernel('auto');
+        }
+      };
+      const [cpu, ref] = [run('auto'), run('tf')];
+      const what = `[${shape}] ${activation}`;
+      assert.ok(relDiff(cpu.y, ref.y) < 1e-6, `${what}: outputs differ by ${relDiff(cpu.y, ref.y)}`);
+      assert.ok(relDiff(cpu.dx, ref.dx) < 1e-6, `${what}: dx differs by ${relDiff(cpu.dx, ref.dx)}`);
+      cpu.grads.forEach((g, i) => assert.ok(relDiff(g, ref.grads[i]) < 1e-6, `${what}: gradient ${i} differs by ${relDiff(g, ref.grads[i])}`));
     });
   }
 });

@@ -54,14 +54,6 @@ export function attentionCpuActive(): boolean {
   return cpuKernelActive() && nativeTfOpsStatus().active;
 }
 
-/** `BiasAdd` / `BiasAddGrad` over the last axis. */
-function biasAdd(r: RawOps, x: number, b: number): number {
-  return r.run1('BiasAdd', [r.tFloat, r.str('data_format', 'NHWC')], [x, b]);
-}
-function biasAddGrad(r: RawOps, dy: number): number {
-  return r.run1('BiasAddGrad', [r.tFloat, r.str('data_format', 'NHWC')], [dy]);
-}
-
 /** rawOps() with the addon's TF ops registered; throws, saying why, where they cannot be. */
 function kernelOps(): RawOps {
   const st = nativeTfOpsStatus();
@@ -150,11 +142,11 @@ export function multiHeadAttentionCpu(x: TF.Tensor2D, w: { q: DenseWeights; k: D
     const W = r.concat([wq, wk, wv], 1).id;
     const bias = r.concat([bq, bk, bv], 0).id;
     const proj = r.matMul(xi, W);
-    const qkvId = biasAdd(r, proj, bias);
+    const qkvId = r.biasAdd(proj, bias);
     r.free(proj, bias);
     const { out, lse } = attentionOp(r, qkvId, s, d);
     const y0 = r.matMul(out, wo);
-    const y = biasAdd(r, y0, bo);
+    const y = r.biasAdd(y0, bo);
     r.free(y0);
     const qkv = r.toTensor({ id: qkvId, shape: [n, 3 * d] });
     const outT = r.toTensor({ id: out, shape: [n, d] });
@@ -165,13 +157,13 @@ export function multiHeadAttentionCpu(x: TF.Tensor2D, w: { q: DenseWeights; k: D
       value: r.toTensor({ id: y, shape: [n, d] }),
       gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
         const [sx, sqkv, sout, slse, sW, swo, dyi] = r.ids([...saved, dy]);
-        const dbo = biasAddGrad(r, dyi);
+        const dbo = r.biasAddGrad(dyi);
         const dwo = r.matMul(sout, dyi, true, false);
         const dout = r.matMul(dyi, swo, false, true);
         const dqkv = attentionGradOp(r, sqkv, sout, slse, dout, s, d);
         r.free(dout);
         const dW = r.matMul(sx, dqkv, true, false);
-        const db = biasAddGrad(r, dqkv);
+        const db = r.biasAddGrad(dqkv);
         const dx = r.matMul(dqkv, sW, false, true);
         r.free(dqkv);
         const [dwq, dwk, dwv] = r.split(dW, 1, 3);
