@@ -1,5 +1,5 @@
 // Memory-safety check of native/rnn.cc: every kernel on edge shapes (T = 1, B = 1, H = 1, odd sizes,
-// one or two directions, with and without dx; attention with T = 1, one head, depth 1; layer norm with 1 row or column) and 1–3 threads, built with AddressSanitizer by
+// one or two directions, with and without dx; attention with T = 1, one head, depth 1, q/k/v apart and as one strided buffer; layer norm with 1 row or column) and 1–3 threads, built with AddressSanitizer by
 // test/rnn-cpu-kernel.test.ts (~30 s); add UBSan by hand (~2 min to build):
 //   g++ -O1 -fsanitize=address,undefined -march=x86-64-v4 (or this CPU's target in native/kernel-build.js) -std=c++17 -DGENRE_LAB_RNN_NO_NODE -I<eigen> -pthread native/check.cc
 #include "rnn.cc"
@@ -25,11 +25,16 @@ int main() {
     auto q=v(n,1), k=v(n,2), vv=v(n,3), dy=v(n,4); std::vector<float> out(n), lse(size_t(B)*H*T), dq(n), dk(n), dv(n);
     attentionForward(d, 0.5f, q.data(), k.data(), vv.data(), out.data(), lse.data());
     attentionBackward(d, 0.5f, q.data(), k.data(), vv.data(), out.data(), lse.data(), dy.data(), dq.data(), dk.data(), dv.data());
+    // q, k, v as the column blocks of one [B·T, 3·H·E] buffer (GenreLabAttention's layout)
+    const int64_t D = int64_t(H) * E; AttnDims s{B, T, H, E, 3 * D};
+    auto qkv=v(3*n,5); std::vector<float> dqkv(3*n);
+    attentionForward(s, 0.5f, qkv.data(), qkv.data()+D, qkv.data()+2*D, out.data(), lse.data());
+    attentionBackward(s, 0.5f, qkv.data(), qkv.data()+D, qkv.data()+2*D, out.data(), lse.data(), dy.data(), dqkv.data(), dqkv.data()+D, dqkv.data()+2*D);
     attention++;
   }
   printf("ok %d attention cases\n", attention);
   int norms = 0;
-  for (int th : {1, 2, 3}) for (int64_t N : {1, 2, 63, 130}) for (int C : {1, 5, 128}) {
+  for (int th : {1, 2, 3}) for (int64_t N : {1, 2, 63, 130}) for (int C : {1, 5, 17, 128}) {
     g_threads = th; const size_t n = size_t(N) * C;
     auto v = [](size_t n, float s){ std::vector<float> a(n); for (size_t i=0;i<n;i++) a[i] = std::sin(i*0.37f+s)*0.5f; return a; };
     auto x=v(n,1), gm=v(C,2), bt=v(C,3), dy=v(n,4); std::vector<float> y(n), xh(n), rs(N), dx(n), dg(C), db(C);

@@ -485,9 +485,14 @@ void adamStep(float* w, const float* g, float* m, float* v, int64_t n, double lr
 // per-thread scratch: the forward keeps lse, the backward recomputes P = exp(S − lse) from Q and K
 // (FlashAttention's recomputation, on whole rows), so no [B, H, T, T] tensor is ever stored.
 // Pairs are independent (their gradients land in disjoint columns): one task each over the threads.
+// `ld`: the row stride of q, k, v and dq, dk, dv (0: H·E), so the three can be column blocks of one
+// [B·T, 3·H·E] buffer (q at +0, k at +H·E, v at +2·H·E: one projection GEMM's output); out, dout
+// and lse keep their own layouts.
 struct AttnDims {
   int B, T, H, E;
+  int64_t ld = 0;
   int64_t D() const { return int64_t(H) * E; }
+  int64_t LD() const { return ld ? ld : D(); }
 };
 
 // Per-thread T × T matrices (Eigen-aligned, so exp's packet/scalar split depends only on T).
@@ -498,11 +503,11 @@ RowMat& attnScratch(int slot, int rows, int cols) {
 }
 
 void attentionForward(const AttnDims& d, float scale, const float* q, const float* k, const float* v, float* out, float* lse) {
-  const int64_t D = d.D(), T = d.T;
+  const int64_t D = d.D(), LD = d.LD(), T = d.T;
   parallel(d.B * d.H, [&](int task) {
     const int b = task / d.H, h = task % d.H;
-    const int64_t at = b * T * D + int64_t(h) * d.E;
-    SMat Q(q + at, T, d.E, Eigen::OuterStride<>(D)), K(k + at, T, d.E, Eigen::OuterStride<>(D)), V(v + at, T, d.E, Eigen::OuterStride<>(D));
+    const int64_t at = b * T * D + int64_t(h) * d.E, in = b * T * LD + int64_t(h) * d.E;
+    SMat Q(q + in, T, d.E, Eigen::OuterStride<>(LD)), K(k + in, T, d.E, Eigen::OuterStride<>(LD)), V(v + in, T, d.E, Eigen::OuterStride<>(LD));
     SMatW O(out + at, T, d.E, Eigen::OuterStride<>(D));
     RowMat& S = attnScratch(0, d.T, d.T);
     S.noalias() = (Q * scale) * K.transpose();
@@ -519,13 +524,13 @@ void attentionForward(const AttnDims& d, float scale, const float* q, const floa
 
 void attentionBackward(const AttnDims& d, float scale, const float* q, const float* k, const float* v, const float* out, const float* lse,
                        const float* dout, float* dq, float* dk, float* dv) {
-  const int64_t D = d.D(), T = d.T;
+  const int64_t D = d.D(), LD = d.LD(), T = d.T;
   parallel(d.B * d.H, [&](int task) {
     const int b = task / d.H, h = task % d.H;
-    const int64_t at = b * T * D + int64_t(h) * d.E;
-    const Eigen::OuterStride<> st(D);
-    SMat Q(q + at, T, d.E, st), K(k + at, T, d.E, st), V(v + at, T, d.E, st), O(out + at, T, d.E, st), dO(dout + at, T, d.E, st);
-    SMatW dQ(dq + at, T, d.E, st), dK(dk + at, T, d.E, st), dV(dv + at, T, d.E, st);
+    const int64_t at = b * T * D + int64_t(h) * d.E, in = b * T * LD + int64_t(h) * d.E;
+    const Eigen::OuterStride<> st(D), sti(LD);
+    SMat Q(q + in, T, d.E, sti), K(k + in, T, d.E, sti), V(v + in, T, d.E, sti), O(out + at, T, d.E, st), dO(dout + at, T, d.E, st);
+    SMatW dQ(dq + in, T, d.E, sti), dK(dk + in, T, d.E, sti), dV(dv + in, T, d.E, sti);
     CVec L(lse + (int64_t(b) * d.H + h) * T, T);
     RowMat& P = attnScratch(0, d.T, d.T);
     RowMat& dS = attnScratch(1, d.T, d.T);
@@ -548,24 +553,36 @@ void attentionBackward(const AttnDims& d, float scale, const float* q, const flo
 // (biased variance), y = x̂·γ + β; the backward, with g = dy·γ, dx = rstd·(g − mean(g) − x̂·mean(g·x̂)),
 // dγ = Σ dy·x̂ and dβ = Σ dy over the rows. Rows are split into a fixed number of chunks whatever
 // the thread count, and the chunks' dγ/dβ partial sums are added in chunk order: the same bits on
-// any number of threads. Plain loops (sqrt is exact in scalar and packet code alike).
+// any number of threads. Plain loops (sqrt is exact in scalar and packet code alike); row sums in fixed lanes (`laneDot`).
 constexpr int kNormChunks = 64;
+
+// Σ v[c]·w[c] over c < C (w null: Σ v[c]) in 16 fixed lanes, then the lanes in order: a loop the compiler
+// vectorises without reassociating anything itself, so the same bits on every target and thread count.
+inline float laneDot(const float* __restrict v, const float* __restrict w, int C) {
+  float acc[16] = {0.f};
+  int c = 0;
+  for (; c + 16 <= C; c += 16)
+    for (int j = 0; j < 16; j++) acc[j] += w ? v[c + j] * w[c + j] : v[c + j];
+  for (int j = 0; c < C; c++, j++) acc[j] += w ? v[c] * w[c] : v[c];
+  float s = 0.f;
+  for (int j = 0; j < 16; j++) s += acc[j];
+  return s;
+}
 
 void layerNormForward(int64_t N, int C, float eps, const float* x, const float* gamma, const float* beta, float* y, float* xhat, float* rstd) {
   parallel(kNormChunks, [&](int k) {
+    std::vector<float> centred(C);
+    float* __restrict cr = centred.data();
     for (int64_t i = N * k / kNormChunks, end = N * (k + 1) / kNormChunks; i < end; i++) {
-      const float* xr = x + i * C;
-      float mean = 0.f;
-      for (int c = 0; c < C; c++) mean += xr[c];
-      mean /= float(C);
-      float var = 0.f;
-      for (int c = 0; c < C; c++) var += (xr[c] - mean) * (xr[c] - mean);
-      const float r = 1.f / std::sqrt(var / float(C) + eps);
+      const float* __restrict xr = x + i * C;
+      const float mean = laneDot(xr, nullptr, C) / float(C);
+      for (int c = 0; c < C; c++) cr[c] = xr[c] - mean;
+      const float r = 1.f / std::sqrt(laneDot(cr, cr, C) / float(C) + eps);
       rstd[i] = r;
-      float* hr = xhat + i * C;
-      float* yr = y + i * C;
+      float* __restrict hr = xhat + i * C;
+      float* __restrict yr = y + i * C;
       for (int c = 0; c < C; c++) {
-        hr[c] = (xr[c] - mean) * r;
+        hr[c] = cr[c] * r;
         yr[c] = hr[c] * gamma[c] + beta[c];
       }
     }
@@ -575,23 +592,22 @@ void layerNormForward(int64_t N, int C, float eps, const float* x, const float* 
 void layerNormBackward(int64_t N, int C, const float* dy, const float* xhat, const float* rstd, const float* gamma, float* dx, float* dgamma, float* dbeta) {
   std::vector<float> partial(size_t(kNormChunks) * 2 * C, 0.f);
   parallel(kNormChunks, [&](int k) {
-    float* pg = partial.data() + size_t(k) * 2 * C;
-    float* pb = pg + C;
+    float* __restrict pg = partial.data() + size_t(k) * 2 * C;
+    float* __restrict pb = pg + C;
+    std::vector<float> gy(C);
+    float* __restrict g = gy.data();
     for (int64_t i = N * k / kNormChunks, end = N * (k + 1) / kNormChunks; i < end; i++) {
-      const float* dr = dy + i * C;
-      const float* hr = xhat + i * C;
-      float m1 = 0.f, m2 = 0.f;
+      const float* __restrict dr = dy + i * C;
+      const float* __restrict hr = xhat + i * C;
       for (int c = 0; c < C; c++) {
-        const float g = dr[c] * gamma[c];
-        m1 += g;
-        m2 += g * hr[c];
+        g[c] = dr[c] * gamma[c];
         pg[c] += dr[c] * hr[c];
         pb[c] += dr[c];
       }
-      m1 /= float(C);
-      m2 /= float(C);
-      float* xr = dx + i * C;
-      for (int c = 0; c < C; c++) xr[c] = rstd[i] * (dr[c] * gamma[c] - m1 - hr[c] * m2);
+      const float m1 = laneDot(g, nullptr, C) / float(C);
+      const float m2 = laneDot(g, hr, C) / float(C);
+      float* __restrict xr = dx + i * C;
+      for (int c = 0; c < C; c++) xr[c] = rstd[i] * (g[c] - m1 - hr[c] * m2);
     }
   });
   for (int c = 0; c < C; c++) dgamma[c] = dbeta[c] = 0.f;
@@ -776,75 +792,6 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
   });
 }
 
-AttnDims attnDims(Args& a, size_t i) {
-  napi_value arr = a.v[i];
-  uint32_t len = 0;
-  napi_get_array_length(a.env, arr, &len);
-  if (len != 4) throw JsError(a.fn + ": dims must be [B, T, H, E]");
-  int vals[4];
-  for (uint32_t j = 0; j < 4; j++) {
-    napi_value e;
-    napi_get_element(a.env, arr, j, &e);
-    int32_t val = 0;
-    if (napi_get_value_int32(a.env, e, &val) != napi_ok || val <= 0) throw JsError(a.fn + ": dims must be positive integers [B, T, H, E]");
-    vals[j] = val;
-  }
-  return {vals[0], vals[1], vals[2], vals[3]};
-}
-
-// attentionForward(dims [B, T, H, E], scale, q, k, v, out, lse)
-napi_value AttentionForward(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, 7, "attentionForward");
-    const AttnDims d = attnDims(a, 0);
-    const int64_t n = int64_t(d.B) * d.T * d.D(), nl = int64_t(d.B) * d.H * d.T;
-    attentionForward(d, float(a.number(1, "scale")), a.floats(2, n, "q"), a.floats(3, n, "k"), a.floats(4, n, "v"), a.floats(5, n, "out"), a.floats(6, nl, "lse"));
-    return undefinedValue(env);
-  });
-}
-
-// attentionBackward(dims, scale, q, k, v, out, lse, dout, dq, dk, dv)
-napi_value AttentionBackward(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, 11, "attentionBackward");
-    const AttnDims d = attnDims(a, 0);
-    const int64_t n = int64_t(d.B) * d.T * d.D(), nl = int64_t(d.B) * d.H * d.T;
-    attentionBackward(d, float(a.number(1, "scale")), a.floats(2, n, "q"), a.floats(3, n, "k"), a.floats(4, n, "v"), a.floats(5, n, "out"), a.floats(6, nl, "lse"),
-                      a.floats(7, n, "dout"), a.floats(8, n, "dq"), a.floats(9, n, "dk"), a.floats(10, n, "dv"));
-    return undefinedValue(env);
-  });
-}
-
-// [rows, cols] of a layer-norm call (arguments 0 and 1).
-std::pair<int64_t, int> normDims(Args& a) {
-  const int64_t N = a.integer(0, "rows");
-  const int C = a.integer(1, "cols");
-  if (C < 1) throw JsError(a.fn + ": cols must be ≥ 1");
-  return {N, C};
-}
-
-// layerNormForward(rows, cols, epsilon, x, gamma, beta, y, xhat, rstd)
-napi_value LayerNormForward(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, 9, "layerNormForward");
-    const auto [N, C] = normDims(a);
-    layerNormForward(N, C, float(a.number(2, "epsilon")), a.floats(3, N * C, "x"), a.floats(4, C, "gamma"), a.floats(5, C, "beta"), a.floats(6, N * C, "y"),
-                     a.floats(7, N * C, "xhat"), a.floats(8, N, "rstd"));
-    return undefinedValue(env);
-  });
-}
-
-// layerNormBackward(rows, cols, dy, xhat, rstd, gamma, dx, dgamma, dbeta)
-napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, 9, "layerNormBackward");
-    const auto [N, C] = normDims(a);
-    layerNormBackward(N, C, a.floats(2, N * C, "dy"), a.floats(3, N * C, "xhat"), a.floats(4, N, "rstd"), a.floats(5, C, "gamma"), a.floats(6, N * C, "dx"),
-                      a.floats(7, C, "dgamma"), a.floats(8, C, "dbeta"));
-    return undefinedValue(env);
-  });
-}
-
 // setThreads(n): threads for every later call (1 … 256); returns the value in force.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -867,10 +814,6 @@ napi_value Init(napi_env env, napi_value exports) {
       {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"multiply", nullptr, Multiply, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"attentionForward", nullptr, AttentionForward, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"attentionBackward", nullptr, AttentionBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"layerNormForward", nullptr, LayerNormForward, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"registerTfOps", nullptr, GenreLabRegisterTfOps, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
@@ -881,8 +824,24 @@ napi_value Init(napi_env env, napi_value exports) {
 
 }  // namespace
 
-// For native/tfops.cc: the same thread pool.
+// For native/tfops.cc: the same thread pool, and the kernels its TF ops run.
 void genre_lab_parallel(int n, const std::function<void(int)>& fn) { parallel(n, fn); }
+void genre_lab_attention_forward(int B, int T, int H, int E, int64_t ld, float scale, const float* q, const float* k, const float* v, float* out, float* lse) {
+  AttnDims d{B, T, H, E, ld};
+  attentionForward(d, scale, q, k, v, out, lse);
+}
+void genre_lab_attention_backward(int B, int T, int H, int E, int64_t ld, float scale, const float* q, const float* k, const float* v, const float* out,
+                                  const float* lse, const float* dout, float* dq, float* dk, float* dv) {
+  AttnDims d{B, T, H, E, ld};
+  attentionBackward(d, scale, q, k, v, out, lse, dout, dq, dk, dv);
+}
+void genre_lab_layer_norm_forward(int64_t N, int C, float eps, const float* x, const float* gamma, const float* beta, float* y, float* xhat, float* rstd) {
+  layerNormForward(N, C, eps, x, gamma, beta, y, xhat, rstd);
+}
+void genre_lab_layer_norm_backward(int64_t N, int C, const float* dy, const float* xhat, const float* rstd, const float* gamma, float* dx, float* dgamma,
+                                   float* dbeta) {
+  layerNormBackward(N, C, dy, xhat, rstd, gamma, dx, dgamma, dbeta);
+}
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
 #else

@@ -36,6 +36,15 @@
 //   GenreLabReluBiasGrad(dy: float [..., C], y: float [..., C]) -> dz = dy·(y > 0), db = Σ dz over all but C
 //     TF's ReluGrad then BiasAddGrad in one pass; db sums in a fixed order (per thread slab, then slabs
 //     in order), so results do not depend on timing.
+//   GenreLabAttention(qkv: float [B,T,3·H·E]) -> out [B,T,H·E], lse [B,H,T]; attr heads
+//   GenreLabAttentionGrad(qkv, out, lse, dout) -> dqkv [B,T,3·H·E]; attr heads
+//     rnn.cc's attention kernel (softmax(Q·Kᵀ/√E)·V per batch row and head, the backward recomputing
+//     each T×T matrix) on q, k, v as the column blocks of one projection's output.
+//   GenreLabLayerNorm(x: float [...,C], gamma [C], beta [C]) -> y, xhat (x's shape), rstd [rows]; attr epsilon
+//   GenreLabLayerNormGrad(dy, xhat, rstd, gamma) -> dx, dgamma, dbeta
+//     rnn.cc's layer normalisation over the last axis.
+//   GenreLabDropout(x: float, seed: int32 [2]) -> y = x·mask, mask (1/(1−rate) kept, else 0); attr rate
+//     Uniform draws from a counter-based hash of (seed, element index): the same mask on any thread count.
 #include <dlfcn.h>
 #include <link.h>
 #include <node_api.h>
@@ -54,8 +63,14 @@
 #endif
 #include <vector>
 
-// rnn.cc's thread pool.
+// rnn.cc's thread pool and kernels.
 void genre_lab_parallel(int n, const std::function<void(int)>& fn);
+void genre_lab_attention_forward(int B, int T, int H, int E, int64_t ld, float scale, const float* q, const float* k, const float* v, float* out, float* lse);
+void genre_lab_attention_backward(int B, int T, int H, int E, int64_t ld, float scale, const float* q, const float* k, const float* v, const float* out,
+                                  const float* lse, const float* dout, float* dq, float* dk, float* dv);
+void genre_lab_layer_norm_forward(int64_t N, int C, float eps, const float* x, const float* gamma, const float* beta, float* y, float* xhat, float* rstd);
+void genre_lab_layer_norm_backward(int64_t N, int C, const float* dy, const float* xhat, const float* rstd, const float* gamma, float* dx, float* dgamma,
+                                   float* dbeta);
 
 namespace {
 
@@ -97,6 +112,7 @@ struct Api {
   void (*OpKernelConstruction_GetAttrSize)(TF_OpKernelConstruction*, const char*, int32_t*, int32_t*, TF_Status*);
   void (*OpKernelConstruction_GetAttrInt32List)(TF_OpKernelConstruction*, const char*, int32_t*, int, TF_Status*);
   void (*OpKernelConstruction_GetAttrString)(TF_OpKernelConstruction*, const char*, char*, size_t, TF_Status*);
+  void (*OpKernelConstruction_GetAttrInt32)(TF_OpKernelConstruction*, const char*, int32_t*, TF_Status*);
   void (*OpKernelConstruction_GetAttrFloat)(TF_OpKernelConstruction*, const char*, float*, TF_Status*);
 };
 Api api;
@@ -139,6 +155,7 @@ std::string resolve() {
   GET(OpDefinitionBuilderSetShapeInferenceFunction), GET(ShapeInferenceContextSetUnknownShape), GET(RegisterOpDefinition);
   GET(NewKernelBuilder), GET(RegisterKernelBuilder), GET(GetInput), GET(AllocateOutput), GET(OpKernelContext_Failure), GET(OpKernelConstruction_Failure);
   GET(OpKernelConstruction_GetAttrSize), GET(OpKernelConstruction_GetAttrInt32List), GET(OpKernelConstruction_GetAttrString), GET(OpKernelConstruction_GetAttrFloat);
+  GET(OpKernelConstruction_GetAttrInt32);
 #undef GET
   return missing.empty() ? "" : "the TensorFlow library lacks " + missing;
 }
@@ -702,6 +719,181 @@ void batchNormGradCompute(void*, TF_OpKernelContext* ctx) {
   });
 }
 
+// ---- GenreLabAttention / GenreLabLayerNorm / GenreLabDropout (shared plumbing) ----
+
+// A kernel's inputs, fetched in order, and its outputs; everything released at the end. `ok()` is
+// false once anything failed (the status says what); the kernel is then marked failed.
+struct Call {
+  TF_OpKernelContext* ctx;
+  TF_Status* s = api.NewStatus();
+  std::vector<TF_Tensor*> in, out;
+  Call(TF_OpKernelContext* c, int inputs) : ctx(c), in(inputs, nullptr) {
+    for (int i = 0; i < inputs && ok(); i++) api.GetInput(ctx, i, &in[i], s);
+  }
+  ~Call() {
+    if (!ok()) api.OpKernelContext_Failure(ctx, s);
+    for (TF_Tensor* t : in)
+      if (t) api.DeleteTensor(t);
+    for (TF_Tensor* t : out)
+      if (t) api.DeleteTensor(t);
+    api.DeleteStatus(s);
+  }
+  bool ok() const { return api.GetCode(s) == 0; }
+  void fail(const std::string& why) {
+    if (ok()) api.SetStatus(s, TF_INVALID_ARGUMENT, why.c_str());
+  }
+  const float* f(int i) const { return static_cast<const float*>(api.TensorData(in[i])); }
+  // Allocates output `index` (outputs in order) of `dims`; its data, or null on failure.
+  float* output(const std::vector<int64_t>& dims) {
+    int64_t n = 1;
+    for (int64_t d : dims) n *= d;
+    TF_Tensor* t = ok() ? api.AllocateOutput(ctx, int(out.size()), TF_FLOAT, dims.data(), int(dims.size()), size_t(n) * sizeof(float), s) : nullptr;
+    out.push_back(t);
+    return ok() && t ? static_cast<float*>(api.TensorData(t)) : nullptr;
+  }
+  bool sameShape(int a, int b) const {
+    bool same = api.NumDims(in[a]) == api.NumDims(in[b]);
+    for (int i = 0; same && i < api.NumDims(in[a]); i++) same = api.Dim(in[a], i) == api.Dim(in[b], i);
+    return same;
+  }
+};
+
+// Reads one int32 or float attr at construction; the kernel's state is the value.
+template <class T>
+void* attrCreate(TF_OpKernelConstruction* ctx, const char* name, void (*get)(TF_OpKernelConstruction*, const char*, T*, TF_Status*)) {
+  TF_Status* s = api.NewStatus();
+  T* v = new T{};
+  get(ctx, name, v, s);
+  if (api.GetCode(s) != 0) api.OpKernelConstruction_Failure(ctx, s);
+  api.DeleteStatus(s);
+  return v;
+}
+void* headsCreate(TF_OpKernelConstruction* ctx) { return attrCreate<int32_t>(ctx, "heads", api.OpKernelConstruction_GetAttrInt32); }
+void* epsilonCreate(TF_OpKernelConstruction* ctx) { return attrCreate<float>(ctx, "epsilon", api.OpKernelConstruction_GetAttrFloat); }
+void* rateCreate(TF_OpKernelConstruction* ctx) { return attrCreate<float>(ctx, "rate", api.OpKernelConstruction_GetAttrFloat); }
+void intDelete(void* p) { delete static_cast<int32_t*>(p); }
+void floatDelete(void* p) { delete static_cast<float*>(p); }
+
+// [B, T, H, E] of a qkv input [B, T, 3·H·E] with `heads` heads; false (and the call failed) if it is not one.
+bool attnShape(Call& c, int heads, int64_t (&d)[4]) {
+  TF_Tensor* qkv = c.in[0];
+  if (api.NumDims(qkv) != 3 || heads < 1 || api.Dim(qkv, 2) % (3 * int64_t(heads)) != 0 || api.Dim(qkv, 2) == 0 || api.Dim(qkv, 0) < 1 ||
+      api.Dim(qkv, 1) < 1 || api.Dim(qkv, 0) * api.Dim(qkv, 1) >= INT32_MAX) {
+    c.fail("GenreLabAttention: qkv must be [B, T, 3·heads·E] with B, T ≥ 1");
+    return false;
+  }
+  d[0] = api.Dim(qkv, 0), d[1] = api.Dim(qkv, 1), d[2] = heads, d[3] = api.Dim(qkv, 2) / (3 * heads);
+  return true;
+}
+
+void attentionCompute(void* attrs, TF_OpKernelContext* ctx) {
+  Call c(ctx, 1);
+  int64_t d[4];
+  if (!c.ok() || !attnShape(c, *static_cast<int32_t*>(attrs), d)) return;
+  const int64_t D = d[2] * d[3];
+  float* out = c.output({d[0], d[1], D});
+  float* lse = c.output({d[0], d[2], d[1]});
+  if (!c.ok()) return;
+  const float* qkv = c.f(0);
+  genre_lab_attention_forward(int(d[0]), int(d[1]), int(d[2]), int(d[3]), 3 * D, float(1.0 / std::sqrt(double(d[3]))), qkv, qkv + D, qkv + 2 * D, out, lse);
+}
+
+void attentionGradCompute(void* attrs, TF_OpKernelContext* ctx) {
+  Call c(ctx, 4);
+  int64_t d[4];
+  if (!c.ok() || !attnShape(c, *static_cast<int32_t*>(attrs), d)) return;
+  const int64_t D = d[2] * d[3];
+  auto is = [&](int i, std::initializer_list<int64_t> dims) {
+    bool same = api.NumDims(c.in[i]) == int(dims.size());
+    int k = 0;
+    for (int64_t v : dims) same = same && api.Dim(c.in[i], k++) == v;
+    return same;
+  };
+  if (!is(1, {d[0], d[1], D}) || !is(2, {d[0], d[2], d[1]}) || !is(3, {d[0], d[1], D})) return c.fail("GenreLabAttentionGrad: out, dout must be [B, T, H·E] and lse [B, H, T]");
+  float* dqkv = c.output({d[0], d[1], 3 * D});
+  if (!c.ok()) return;
+  const float* qkv = c.f(0);
+  genre_lab_attention_backward(int(d[0]), int(d[1]), int(d[2]), int(d[3]), 3 * D, float(1.0 / std::sqrt(double(d[3]))), qkv, qkv + D, qkv + 2 * D, c.f(1), c.f(2),
+                               c.f(3), dqkv, dqkv + D, dqkv + 2 * D);
+}
+
+void layerNormCompute(void* attrs, TF_OpKernelContext* ctx) {
+  Call c(ctx, 3);
+  int64_t rows = 0, C = 0;
+  if (!c.ok()) return;
+  if (!rowsChannels(c.in[0], rows, C) || C < 1 || C >= INT32_MAX || api.NumDims(c.in[1]) != 1 || api.Dim(c.in[1], 0) != C || api.NumDims(c.in[2]) != 1 ||
+      api.Dim(c.in[2], 0) != C)
+    return c.fail("GenreLabLayerNorm: gamma and beta must be [C], C ≥ 1 the last dim of x");
+  const auto dims = dimsOf(c.in[0]);
+  float* y = c.output(dims);
+  float* xhat = c.output(dims);
+  float* rstd = c.output({rows});
+  if (c.ok()) genre_lab_layer_norm_forward(rows, int(C), *static_cast<float*>(attrs), c.f(0), c.f(1), c.f(2), y, xhat, rstd);
+}
+
+void layerNormGradCompute(void*, TF_OpKernelContext* ctx) {
+  Call c(ctx, 4);
+  int64_t rows = 0, C = 0;
+  if (!c.ok()) return;
+  if (!rowsChannels(c.in[0], rows, C) || C < 1 || C >= INT32_MAX || !c.sameShape(0, 1) || api.NumDims(c.in[2]) != 1 || api.Dim(c.in[2], 0) != rows ||
+      api.NumDims(c.in[3]) != 1 || api.Dim(c.in[3], 0) != C)
+    return c.fail("GenreLabLayerNormGrad: dy and xhat must have one shape [..., C], rstd [rows] and gamma [C]");
+  float* dx = c.output(dimsOf(c.in[0]));
+  float* dg = c.output({C});
+  float* db = c.output({C});
+  if (c.ok()) genre_lab_layer_norm_backward(rows, int(C), c.f(0), c.f(1), c.f(2), c.f(3), dx, dg, db);
+}
+
+// murmur3's 32-bit finaliser: a bijection that mixes every input bit into every output bit.
+inline uint32_t fmix32(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85EBCA6Bu;
+  h ^= h >> 13;
+  h *= 0xC2B2AE35u;
+  h ^= h >> 16;
+  return h;
+}
+
+// Elements [i0, i1) of GenreLabDropout; arguments by value and restrict pointers, so the loop vectorises.
+__attribute__((noinline)) void dropoutRange(const float* __restrict x, float* __restrict y, float* __restrict mask, int64_t i0, int64_t i1, uint32_t s0,
+                                            uint32_t s1, uint32_t cut, float keep) {
+  for (int64_t i = i0; i < i1; i++) {
+    const uint32_t hi = uint32_t(uint64_t(i) >> 32);
+    const uint32_t u = fmix32(fmix32(uint32_t(i) ^ s0) + s1 + hi * 0x27D4EB2Du) >> 8;
+    const float m = u < cut ? 0.f : keep;
+    mask[i] = m;
+    y[i] = x[i] * m;
+  }
+}
+
+void dropoutCompute(void* attrs, TF_OpKernelContext* ctx) {
+  const float rate = *static_cast<float*>(attrs);
+  Call c(ctx, 2);
+  if (!c.ok()) return;
+  if (!(rate >= 0.f && rate < 1.f)) return c.fail("GenreLabDropout: rate must be in [0, 1)");
+  if (api.NumDims(c.in[1]) != 1 || api.Dim(c.in[1], 0) != 2) return c.fail("GenreLabDropout: seed must be int32 [2]");
+  const auto dims = dimsOf(c.in[0]);
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  float* y = c.output(dims);
+  float* mask = c.output(dims);
+  if (!c.ok()) return;
+  const int32_t* sd = static_cast<const int32_t*>(api.TensorData(c.in[1]));
+  const float* x = c.f(0);
+  const float keep = 1.f / (1.f - rate);
+  // Element i's uniform u = (hash >> 8) / 2^24 from a counter-based hash of (seed, i), two fmix32
+  // rounds: the same mask for the same seed whatever the thread count, and a loop the compiler
+  // vectorises. u < rate (dropped) with probability rate, to 2^-24.
+  const uint32_t cut = uint32_t(std::ceil(double(rate) * 16777216.0));
+  const uint32_t s0 = uint32_t(sd[0]), s1 = fmix32(uint32_t(sd[1]) ^ 0x9E3779B9u);
+  const int tasks = n >= (1 << 16) ? kSlabs : 1;
+  genre_lab_parallel(tasks, [&](int k) {
+    int64_t i0, i1;
+    slab(n, tasks, k, i0, i1);
+    dropoutRange(x, y, mask, i0, i1, s0, s1, cut, keep);
+  });
+}
+
 void unknownShape(TF_ShapeInferenceContext* ctx, TF_Status* s) { api.ShapeInferenceContextSetUnknownShape(ctx, s); }
 
 // Registers one op (inputs, outputs and attrs in TF's op-definition syntax) and its CPU kernel.
@@ -737,6 +929,14 @@ std::string registerOps() {
                noAttrs, batchNormGradCompute, noDelete, s);
     registerOp("GenreLabBiasRelu", {"x: float", "bias: float"}, {"y: float"}, {}, noAttrs, biasReluCompute, noDelete, s);
     registerOp("GenreLabReluBiasGrad", {"dy: float", "y: float"}, {"dz: float", "db: float"}, {}, noAttrs, reluBiasGradCompute, noDelete, s);
+    registerOp("GenreLabAttention", {"qkv: float"}, {"out: float", "lse: float"}, {"heads: int >= 1"}, headsCreate, attentionCompute, intDelete, s);
+    registerOp("GenreLabAttentionGrad", {"qkv: float", "out: float", "lse: float", "dout: float"}, {"dqkv: float"}, {"heads: int >= 1"}, headsCreate,
+               attentionGradCompute, intDelete, s);
+    registerOp("GenreLabLayerNorm", {"x: float", "gamma: float", "beta: float"}, {"y: float", "xhat: float", "rstd: float"}, {"epsilon: float"}, epsilonCreate,
+               layerNormCompute, floatDelete, s);
+    registerOp("GenreLabLayerNormGrad", {"dy: float", "xhat: float", "rstd: float", "gamma: float"}, {"dx: float", "dgamma: float", "dbeta: float"}, {}, noAttrs,
+               layerNormGradCompute, noDelete, s);
+    registerOp("GenreLabDropout", {"x: float", "seed: int32"}, {"y: float", "mask: float"}, {"rate: float"}, rateCreate, dropoutCompute, floatDelete, s);
     std::string r = api.GetCode(s) == 0 ? "" : std::string("registering the genre-lab TF ops: ") + api.Message(s);
     api.DeleteStatus(s);
     return r;

@@ -10,11 +10,14 @@ import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from '../lib/paths';
 import { backendInfo, tf, type TF } from '../lib/backend';
-import { attentionCpu, attentionTf, scaledDotProductAttention } from '../lib/layers/attentionKernel';
-import { cpuKernelStatus, setFusedKernel } from '../lib/layers/cpuKernel';
+import { attentionCpu, attentionCpuActive, attentionTf, scaledDotProductAttention } from '../lib/layers/attentionKernel';
+import { cpuKernelStatus, setCpuKernelThreads, setFusedKernel } from '../lib/layers/cpuKernel';
+import { MultiHeadSelfAttention } from '../lib/models/attention';
+import { dense } from '../lib/layers/dense';
 import { dropoutOp, dropout } from '../lib/layers/dropout';
 import { encoderLayer, transformerClassifier } from '../lib/models/transformer';
 import { installTapeRelease, setTapeRelease, tapeReleaseStats } from '../lib/train/tapeRelease';
@@ -37,6 +40,96 @@ function relDiff(a: TF.Tensor, b: TF.Tensor, floor = 1e-12): number {
 test('the attention kernel is active on the native CPU backend (where a C++ compiler is present)', { skip }, () => {
   const s = cpuKernelStatus();
   assert.ok(s.active, `CPU kernel not active: ${s.reason}`);
+});
+
+/** Names of the TensorFlow ops `f` runs through tfjs-node's binding (the backend's binding swapped for a recording copy meanwhile). */
+function tfOpsRun(f: () => void): Set<string> {
+  const be = tf.backend() as unknown as { binding: Record<string, unknown> };
+  const binding = be.binding;
+  const names = new Set<string>();
+  const copy: Record<string, unknown> = {};
+  for (const k of Object.getOwnPropertyNames(binding)) copy[k] = typeof binding[k] === 'function' ? (binding[k] as (...a: unknown[]) => unknown).bind(binding) : binding[k];
+  const run = copy.executeOp as (...a: unknown[]) => unknown;
+  copy.executeOp = (...a: unknown[]) => (names.add(a[0] as string), run(...a));
+  be.binding = copy;
+  try {
+    f();
+  } finally {
+    be.binding = binding;
+  }
+  return names;
+}
+
+test('a Transformer training step runs the addon\'s TF ops: attention, layer norm, dropout, dense + bias + ReLU (no copies into JS)', { skip }, () => {
+  assert.ok(attentionCpuActive(), 'the attention CPU path is not active');
+  const model = transformerClassifier({ nMels: 16, layers: 1, heads: 4, dff: 32, numClasses: 3 });
+  const x = tf.randomNormal([2, 10, 16], 0, 1, 'float32', 1);
+  const ops = tfOpsRun(() => tf.dispose(tf.variableGrads(() => tf.sum(model.apply(x, { training: true }) as TF.Tensor) as TF.Scalar).grads));
+  for (const op of ['GenreLabAttention', 'GenreLabAttentionGrad', 'GenreLabLayerNorm', 'GenreLabLayerNormGrad', 'GenreLabDropout', 'GenreLabBiasRelu', 'GenreLabReluBiasGrad'])
+    assert.ok(ops.has(op), `${op} did not run (ran: ${[...ops].sort().join(', ')})`);
+  assert.ok(!ops.has('StatelessRandomUniform') && !ops.has('Softmax'), 'TF-op dropout or attention ran');
+  tf.dispose([x]);
+  model.dispose();
+});
+
+test('multi-head block: the one-op CPU path (q/k/v as one GEMM) equals the TF-op layer, output, dx and every weight gradient', { skip }, () => {
+  for (const [b, t, d, h] of [[2, 7, 16, 4], [3, 33, 24, 8], [1, 1, 8, 1]]) {
+    tf.tidy(() => {
+      const layer = new MultiHeadSelfAttention({ numHeads: h });
+      layer.build([b, t, d]);
+      layer.setWeights(layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.5, 'float32', 10 + i)));
+      const x = tf.randomNormal([b, t, d], 0, 1, 'float32', 1);
+      const up = tf.randomNormal([b, t, d], 0, 1, 'float32', 2);
+      const run = (choice: 'auto' | 'tf') => {
+        setFusedKernel(choice);
+        try {
+          const f = (xx: TF.Tensor) => tf.sum(tf.mul(layer.apply(xx) as TF.Tensor, up)) as TF.Scalar;
+          const { grads } = tf.variableGrads(() => f(x), layer.trainableWeights.map((v) => (v as unknown as { val: TF.Variable }).val));
+          return { y: layer.apply(x) as TF.Tensor, dx: tf.grad(f)(x), grads: Object.values(grads) };
+        } finally {
+          setFusedKernel('auto');
+        }
+      };
+      const [cpu, ref] = [run('auto'), run('tf')];
+      const what = `[${b}, ${t}, ${d}] × ${h} heads`;
+      assert.ok(relDiff(cpu.y, ref.y) < 1e-5, `${what}: outputs differ by ${relDiff(cpu.y, ref.y)}`);
+      assert.ok(relDiff(cpu.dx, ref.dx) < 1e-5, `${what}: dx differs by ${relDiff(cpu.dx, ref.dx)}`);
+      assert.equal(cpu.grads.length, 8);
+      cpu.grads.forEach((g, i) => {
+        const name = layer.trainableWeights[i].name;
+        // the key bias's gradient is 0 up to rounding on both paths (softmax ignores a per-row constant)
+        if (/key_bias/.test(name)) return assert.ok(tf.max(tf.abs(g)).dataSync()[0] < 1e-4, `${what}: ${name} gradient not ~0`);
+        assert.ok(relDiff(g, ref.grads[i]) < 1e-5, `${what}: gradient ${name} differs by ${relDiff(g, ref.grads[i])}`);
+      });
+    });
+  }
+});
+
+test('dense: the one-op CPU path equals tfjs\' Dense (ReLU and linear, rank 2 and 3): output, dx, kernel and bias gradients', { skip }, () => {
+  for (const [shape, activation] of [[[6, 5], 'relu'], [[3, 7, 5], 'relu'], [[3, 7, 5], 'linear']] as const) {
+    tf.tidy(() => {
+      const layer = dense({ units: 4, activation });
+      layer.build([...shape]);
+      layer.setWeights([tf.randomNormal([5, 4], 0, 1, 'float32', 3), tf.randomNormal([4], 0, 1, 'float32', 4)]);
+      const x = tf.randomNormal([...shape], 0, 1, 'float32', 1);
+      const up = tf.randomNormal([...shape.slice(0, -1), 4], 0, 1, 'float32', 2);
+      const run = (choice: 'auto' | 'tf') => {
+        setFusedKernel(choice);
+        try {
+          const f = (xx: TF.Tensor) => tf.sum(tf.mul(layer.apply(xx) as TF.Tensor, up)) as TF.Scalar;
+          const { grads } = tf.variableGrads(() => f(x), layer.trainableWeights.map((v) => (v as unknown as { val: TF.Variable }).val));
+          return { y: layer.apply(x) as TF.Tensor, dx: tf.grad(f)(x), grads: Object.values(grads) };
+        } finally {
+          setFusedKernel('auto');
+        }
+      };
+      const [cpu, ref] = [run('auto'), run('tf')];
+      const what = `[${shape}] ${activation}`;
+      assert.ok(relDiff(cpu.y, ref.y) < 1e-6, `${what}: outputs differ by ${relDiff(cpu.y, ref.y)}`);
+      assert.ok(relDiff(cpu.dx, ref.dx) < 1e-6, `${what}: dx differs by ${relDiff(cpu.dx, ref.dx)}`);
+      cpu.grads.forEach((g, i) => assert.ok(relDiff(g, ref.grads[i]) < 1e-6, `${what}: gradient ${i} differs by ${relDiff(g, ref.grads[i])}`));
+    });
+  }
 });
 
 test('attention core: the CPU kernel equals the TF-op path, outputs and gradients of q, k, v (edge shapes, 1–8 heads)', { skip }, () => {
@@ -173,6 +266,18 @@ test('dropout op: keeps a 1 − rate fraction scaled by 1/(1 − rate), gradient
   assert.ok((layer.apply(x, { training: true }) as TF.Tensor).dataSync().some((v) => v === 0));
   const draw = () => withSeed(7, () => Array.from(dropoutOp(x, 0.3).dataSync().slice(0, 200)));
   assert.deepEqual(draw(), draw());
+  // the same seed, the same mask on any number of kernel threads (native CPU: GenreLabDropout)
+  const whole = (threads: number) => {
+    setCpuKernelThreads(threads);
+    return withSeed(3, () => Array.from(dropoutOp(x, 0.5).dataSync()));
+  };
+  if (!skip) {
+    const one = whole(1);
+    const three = whole(3);
+    setCpuKernelThreads(os.availableParallelism());
+    assert.deepEqual(one, three);
+  }
+  tf.dispose([x, u, dx, forward!]);
 });
 
 test('tape release: the same gradients as tfjs, fewer tensors alive at the peak, nothing leaked', async () => {

@@ -34,14 +34,8 @@ export interface RnnAddon {
   gruForward(d: Dims, x: Arr, w: Arr, u: Arr, b: Arr, h0: Arr, h: Arr, state: Arr): void;
   gruBackward(d: Dims, x: Arr, w: Arr, u: Arr, h0: Arr, h: Arr, state: Arr, dy: Arr, dx: Arr, dw: Arr, du: Arr, db: Arr, dh0: Arr): void;
   adamStep(w: Arr, g: Arr, m: Arr, v: Arr, lr: number, beta1: number, beta2: number, epsilon: number, t: number): void;
-  /** Self-attention core (lib/layers/attentionKernel.ts): dims [B, T, H, E]; q, k, v, out [B, T, H·E]; lse [B, H, T]. */
-  attentionForward(dims: number[], scale: number, q: Arr, k: Arr, v: Arr, out: Arr, lse: Arr): void;
-  attentionBackward(dims: number[], scale: number, q: Arr, k: Arr, v: Arr, out: Arr, lse: Arr, dout: Arr, dq: Arr, dk: Arr, dv: Arr): void;
-  /** Layer normalisation over the last axis of x [rows, cols] (lib/layers/layerNorm.ts). */
-  layerNormForward(rows: number, cols: number, epsilon: number, x: Arr, gamma: Arr, beta: Arr, y: Arr, xhat: Arr, rstd: Arr): void;
-  layerNormBackward(rows: number, cols: number, dy: Arr, xhat: Arr, rstd: Arr, gamma: Arr, dx: Arr, dgamma: Arr, dbeta: Arr): void;
   setThreads(n: number): number;
-  /** native/tfops.cc: registers the addon's TensorFlow CPU ops in this process; '' or why not. */
+  /** native/tfops.cc: registers the addon's TensorFlow CPU ops in this process (among them the attention and layer-norm kernels); '' or why not. */
   registerTfOps(): string;
 }
 

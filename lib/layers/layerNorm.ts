@@ -11,7 +11,9 @@
  * backend takes this path.
  */
 import { tf, type TF } from '../backend';
-import { cpuKernelActive, kernel } from './cpuKernel';
+import { cpuKernelActive } from './cpuKernel';
+import { nativeTfOpsStatus } from './nativeKernels';
+import { rawOps } from './tfRaw';
 
 type LayerNormArgs = Parameters<typeof tf.layers.layerNormalization>[0];
 type Base = ReturnType<typeof tf.layers.layerNormalization>;
@@ -44,7 +46,13 @@ export class LayerNormalization extends LayerNormalizationBase {
  * the other axes.
  */
 export function layerNormOp(x: TF.Tensor, axis: number[], epsilon: number, gamma: TF.Tensor | null, beta: TF.Tensor | null): TF.Tensor {
-  if (gamma && beta && axis.length === 1 && axis[0] === x.rank - 1 && x.dtype === 'float32' && cpuKernelActive()) return layerNormCpu(x, epsilon, gamma, beta);
+  if (gamma && beta && axis.length === 1 && axis[0] === x.rank - 1 && x.dtype === 'float32' && x.size > 0 && cpuKernelActive() && nativeTfOpsStatus().active)
+    return layerNormCpu(x, epsilon, gamma, beta);
+  return layerNormOpTf(x, axis, epsilon, gamma, beta);
+}
+
+/** `layerNormOp` through TF ops (any backend, any axes). */
+export function layerNormOpTf(x: TF.Tensor, axis: number[], epsilon: number, gamma: TF.Tensor | null, beta: TF.Tensor | null): TF.Tensor {
   const shape = x.shape.map((n, i) => (axis.includes(i) ? n : 1));
   const others = x.shape.map((_, i) => i).filter((i) => !axis.includes(i));
   const weights = [gamma, beta].filter((w): w is TF.Tensor => w !== null);
@@ -78,27 +86,23 @@ export function layerNormOp(x: TF.Tensor, axis: number[], epsilon: number, gamma
 
 /**
  * `layerNormOp` over the last axis on the CPU kernel (native/rnn.cc `layerNormForward` /
- * `layerNormBackward`): one call each way instead of ~10 TF ops forward and ~11 backward; x̂ and
- * rstd stay in the gradient closure. Chosen by `layerNormOp` where the kernel runs (lib/layers/cpuKernel.ts).
+ * `layerNormBackward`, run as the TensorFlow ops `GenreLabLayerNorm` / `GenreLabLayerNormGrad` of
+ * native/tfops.cc on TF's own tensors): one op each way instead of ~10 TF ops forward and ~11
+ * backward; x̂ and rstd are saved for the backward pass. Chosen by `layerNormOp` where the kernel runs
+ * (lib/layers/cpuKernel.ts) and its TF ops are registered (lib/layers/nativeKernels.ts).
  */
 export function layerNormCpu(x: TF.Tensor, epsilon: number, gamma: TF.Tensor, beta: TF.Tensor): TF.Tensor {
-  const cols = x.shape[x.rank - 1];
-  const rows = x.size / cols;
-  const f = tf.customGrad(((xs: TF.Tensor, g: TF.Tensor, b: TF.Tensor) => {
-    const a = kernel();
-    const y = new Float32Array(x.size);
-    const xhat = new Float32Array(x.size);
-    const rstd = new Float32Array(rows);
-    const ga = g.dataSync() as Float32Array;
-    a.layerNormForward(rows, cols, epsilon, xs.dataSync() as Float32Array, ga, b.dataSync() as Float32Array, y, xhat, rstd);
+  const st = nativeTfOpsStatus();
+  if (!st.active) throw new Error(`layerNormCpu: the CPU kernel's TF ops are not available: ${st.reason}`);
+  const f = tf.customGrad(((xs: TF.Tensor, g: TF.Tensor, b: TF.Tensor, save: TF.GradSaveFunc) => {
+    const r = rawOps();
+    const [y, xhat, rstd] = r.run('GenreLabLayerNorm', [r.float('epsilon', epsilon)], r.ids([xs, g, b]), 3);
+    save([r.toTensor(xhat), r.toTensor(rstd), g]);
     return {
-      value: tf.tensor(y, xs.shape),
-      gradFunc: (dy: TF.Tensor) => {
-        const dx = new Float32Array(x.size);
-        const dg = new Float32Array(cols);
-        const db = new Float32Array(cols);
-        a.layerNormBackward(rows, cols, dy.dataSync() as Float32Array, xhat, rstd, ga, dx, dg, db);
-        return [tf.tensor(dx, xs.shape), tf.tensor(dg, g.shape), tf.tensor(db, b.shape)];
+      value: r.toTensor(y),
+      gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
+        const [dx, dg, db] = r.run('GenreLabLayerNormGrad', [], r.ids([dy, ...saved]), 3);
+        return [dx, dg, db].map((h) => r.toTensor(h));
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

@@ -194,6 +194,14 @@ export class RawOps {
   sum(a: number, axes: number[]): number {
     return this.run1('Sum', [this.bool('keep_dims', false), this.tFloat, this.type('Tidx', 'int32')], [a, this.int32(axes)]);
   }
+  /** `x + bias` over the last axis. */
+  biasAdd(x: number, bias: number): number {
+    return this.run1('BiasAdd', [this.tFloat, this.str('data_format', 'NHWC')], [x, bias]);
+  }
+  /** Σ dy over all axes but the last (the bias's gradient). */
+  biasAddGrad(dy: number): number {
+    return this.run1('BiasAddGrad', [this.tFloat, this.str('data_format', 'NHWC')], [dy]);
+  }
 
   /** Frees the cached int32 constants. */
   dispose(): void {

@@ -8,7 +8,7 @@
  * with `tf.loadLayersModel` once this module has been imported.
  */
 import { tf, type TF } from '../backend';
-import { scaledDotProductAttention } from '../layers/attentionKernel';
+import { attentionCpuActive, multiHeadAttentionCpu, scaledDotProductAttention } from '../layers/attentionKernel';
 
 type Shape = (number | null)[];
 
@@ -126,10 +126,16 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const [b, t, d] = x.shape;
       const w = this.w!;
       const flat = tf.reshape(x, [b * t, d]) as TF.Tensor2D;
+      const shape = { batch: b, time: t, heads: this.numHeads };
+      if (attentionCpuActive()) {
+        // the whole block as one op on the CPU kernel (lib/layers/attentionKernel.ts)
+        const dense = (p: { kernel: TF.LayerVariable; bias: TF.LayerVariable }) => ({ kernel: p.kernel.read(), bias: p.bias.read() });
+        return tf.reshape(multiHeadAttentionCpu(flat, { q: dense(w.q), k: dense(w.k), v: dense(w.v), o: dense(w.o) }, shape), [b, t, d]);
+      }
       const project = (p: { kernel: TF.LayerVariable; bias: TF.LayerVariable }) =>
         tf.add(tf.matMul(flat, p.kernel.read() as TF.Tensor2D), p.bias.read());
       // softmax(Q·Kᵀ/√depth)·V per head, heads merged back to [b·t, d]
-      const merged = scaledDotProductAttention(project(w.q), project(w.k), project(w.v), { batch: b, time: t, heads: this.numHeads });
+      const merged = scaledDotProductAttention(project(w.q), project(w.k), project(w.v), shape);
       const out = tf.add(tf.matMul(merged, w.o.kernel.read() as TF.Tensor2D), w.o.bias.read());
       return tf.reshape(out, [b, t, d]);
     });

@@ -7,6 +7,7 @@
  * Dense(4·C, selu) → Dense(C, sigmoid). Encoder dropout `rate=0.3`.
  */
 import { tf, type TF } from '../backend';
+import { dense } from '../layers/dense';
 import { dropout as dropoutLayer } from '../layers/dropout';
 import { layerNormalization } from '../layers/layerNorm';
 import { MultiHeadSelfAttention, SinusoidalPositionalEncoding } from './attention';
@@ -35,8 +36,8 @@ export function encoderLayer(x: Sym, d: number, heads: number, dff: number, rate
   let attn = new MultiHeadSelfAttention({ numHeads: heads, name: `${p}_mha` }).apply(x) as Sym;
   attn = dropoutLayer({ rate, name: `${p}_drop1` }).apply(attn) as Sym;
   const out1 = layerNormalization({ epsilon: 1e-6, name: `${p}_ln1` }).apply(tf.layers.add().apply([x, attn]) as Sym) as Sym;
-  let ffn = tf.layers.dense({ units: dff, activation: 'relu', name: `${p}_ffn1` }).apply(out1) as Sym;
-  ffn = tf.layers.dense({ units: d, name: `${p}_ffn2` }).apply(ffn) as Sym;
+  let ffn = dense({ units: dff, activation: 'relu', name: `${p}_ffn1` }).apply(out1) as Sym;
+  ffn = dense({ units: d, name: `${p}_ffn2` }).apply(ffn) as Sym;
   ffn = dropoutLayer({ rate, name: `${p}_drop2` }).apply(ffn) as Sym;
   return layerNormalization({ epsilon: 1e-6, name: `${p}_ln2` }).apply(tf.layers.add().apply([out1, ffn]) as Sym) as Sym;
 }
