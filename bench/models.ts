@@ -134,10 +134,10 @@ async function oursRnn(name: string): Promise<SideResult> {
 
 /** Runs our side of `k` in a fresh node process and returns its JSON line. */
 function oursProcess(k: Case): SideResult {
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', __filename, '--one', JSON.stringify(k)], {
+  const r = spawnSync(process.execPath, ['-r', 'sucrase/register/ts', __filename, '--one', JSON.stringify(k)], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', GENRE_LAB_QUIET_BACKEND: '1' },
+    env: { ...process.env, GENRE_LAB_QUIET_BACKEND: '1' },
   });
   if (r.status !== 0) throw new Error(`bench/models.ts: our side of ${caseName(k)} failed (status ${r.status}):\n${(r.stderr || '').slice(-3000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as SideResult;

@@ -4,7 +4,7 @@
  * bench/rnn.ts. Ours only (no PyTorch): run it twice, with `TF_NUM_INTRAOP_THREADS=1` and without,
  * to see which parts use the second core.
  *
- *   TS_NODE_TRANSPILE_ONLY=1 node -r ts-node/register bench/rnn_profile.ts [--reps N] [--kernel cpu|tf]
+ *   node -r sucrase/register/ts bench/rnn_profile.ts [--reps N] [--kernel cpu|tf]
  *     [--lstm-backward auto|batched|blockGrad|cellGrad]
  *
  * --kernel: the CPU kernel (native/rnn.cc; the default where it runs) or the TF-op kernels.
