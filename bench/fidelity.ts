@@ -52,6 +52,8 @@ interface Run {
 interface Row {
   experiment: string;
   split: SplitKind;
+  /** The epochs both sides were given (the full profile's, or fewer under --max-epochs), e.g. "10" or "25, 30". */
+  epochs: string;
   reference: Stats | null;
   ours: Stats | null;
   delta: number | null;
@@ -118,15 +120,15 @@ function markdown(rows: Row[], meta: Record<string, unknown>): string {
     `# Fidelity on ${meta.data}`,
     '',
     `Test accuracy, mean ± sd (n seeds), each side on the same tracks and split. Machine: ${meta.machine}. ${meta.date}.`,
-    `Our side: the full profile through runExperiment (genre-lab train)${meta.maxEpochs ? `, epochs capped at ${meta.maxEpochs} on both sides` : ''}; reference: reference/*.py (${meta.referenceFrameworks}).`,
+    `Our side: the full profile through runExperiment (genre-lab train); reference: reference/*.py (${meta.referenceFrameworks}). Epochs: what both sides were given, the full profile's or fewer where --max-epochs capped them (early stopping may end a run sooner).`,
     'Verdict: within spread when |Δ| ≤ max(2 × the larger sd, 0.03).',
     ...(rows.some((r) => r.verdict === 'reported, not judged')
       ? ["Seed 002 (FMA) rows: the seed's \"micro-average\" AUC-PR (support-weighted average precision) with its 16-crop test-time augmentation, not accuracy. On a few dozen tracks it is noise: reported, not judged (not counted in K of N)."]
       : []),
     '',
-    '| experiment | split | reference | genre-lab | Δ | s/run ref | s/run ours | verdict |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.experiment} | ${r.split} | ${fmt(r.reference)} | ${fmt(r.ours)} | ${r.delta === null ? '—' : (r.delta >= 0 ? '+' : '') + r.delta.toFixed(3)} | ${r.reference ? r.reference.secondsPerRun.toFixed(0) : '—'} | ${r.ours ? r.ours.secondsPerRun.toFixed(0) : '—'} | ${r.verdict} |`),
+    '| experiment | split | epochs | reference | genre-lab | Δ | s/run ref | s/run ours | verdict |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.experiment} | ${r.split} | ${r.epochs} | ${fmt(r.reference)} | ${fmt(r.ours)} | ${r.delta === null ? '—' : (r.delta >= 0 ? '+' : '') + r.delta.toFixed(3)} | ${r.reference ? r.reference.secondsPerRun.toFixed(0) : '—'} | ${r.ours ? r.ours.secondsPerRun.toFixed(0) : '—'} | ${r.verdict} |`),
     '',
   ];
   const judged = rows.filter((r) => r.verdict === 'within spread' || r.verdict === 'outside spread');
@@ -182,7 +184,8 @@ async function main(): Promise<void> {
         const ref = stats(mine.filter((r) => r.side === 'reference'));
         const ours = stats(mine.filter((r) => r.side === 'ours'));
         const v = verdict(ref, ours);
-        rows.push({ experiment: id, split, reference: ref, ours, ...v, ...(id.startsWith('seed002') && v.verdict !== 'incomplete' ? { verdict: 'reported, not judged' as const } : {}) });
+        const epochs = [...new Set(mine.map((r) => r.epochs))].sort((a, b) => a - b).join(', ');
+        rows.push({ experiment: id, split, epochs, reference: ref, ours, ...v, ...(id.startsWith('seed002') && v.verdict !== 'incomplete' ? { verdict: 'reported, not judged' as const } : {}) });
       }
     fs.writeFileSync(jsonFile, JSON.stringify({ meta, checks, rows, runs }, null, 2) + '\n');
     const md = markdown(rows, meta);
