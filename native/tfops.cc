@@ -45,6 +45,10 @@
 //     rnn.cc's layer normalisation over the last axis.
 //   GenreLabDropout(x: float, seed: int32 [2]) -> y = x·mask, mask (1/(1−rate) kept, else 0); attr rate
 //     Uniform draws from a counter-based hash of (seed, element index): the same mask on any thread count.
+//   GenreLabAdam(w: N × float, g: N × float, m: N × float, v: N × float, hyper: float [6]) -> w', m', v' (N × float each)
+//     attr N. hyper = [β₁ᵗ, β₂ᵗ, lr, β₁, β₂, ε̂]. TensorFlow's ApplyAdam (CPU) on all N variables in one call:
+//     α = lr·√(1−β₂ᵗ)/(1−β₁ᵗ), m' = m + (g − m)(1−β₁), v' = v + (g² − v)(1−β₂), w' = w − m'α/(√v' + ε̂),
+//     into new outputs (no input is written: a weight's buffer may be shared with its clones).
 #include <dlfcn.h>
 #include <link.h>
 #include <node_api.h>
@@ -894,6 +898,57 @@ void dropoutCompute(void* attrs, TF_OpKernelContext* ctx) {
   });
 }
 
+// ---- GenreLabAdam ----
+
+void* adamCreate(TF_OpKernelConstruction* ctx) { return attrCreate<int32_t>(ctx, "N", api.OpKernelConstruction_GetAttrInt32); }
+
+void adamRange(const float* w, const float* g, const float* m, const float* v, float* wo, float* mo, float* vo, int64_t i0, int64_t i1, float alpha,
+               float b1, float b2, float eps) {
+  for (int64_t i = i0; i < i1; i++) {
+    const float mi = m[i] + (g[i] - m[i]) * b1;
+    const float vi = v[i] + (g[i] * g[i] - v[i]) * b2;
+    mo[i] = mi;
+    vo[i] = vi;
+    wo[i] = w[i] - (mi * alpha) / (std::sqrt(vi) + eps);
+  }
+}
+
+void adamCompute(void* attrs, TF_OpKernelContext* ctx) {
+  const int n = *static_cast<int32_t*>(attrs);
+  Call c(ctx, 4 * n + 1);
+  if (!c.ok()) return;
+  TF_Tensor* hyper = c.in[4 * n];
+  if (api.NumDims(hyper) != 1 || api.Dim(hyper, 0) != 6) return c.fail("GenreLabAdam: hyper must be float [6]");
+  const float* h = c.f(4 * n);
+  const float alpha = h[2] * std::sqrt(1.f - h[1]) / (1.f - h[0]);
+  const float b1 = 1.f - h[3], b2 = 1.f - h[4], eps = h[5];
+  std::vector<int64_t> sizes(n);
+  for (int k = 0; k < n; k++) {
+    sizes[k] = 1;
+    for (int64_t d : dimsOf(c.in[k])) sizes[k] *= d;
+    for (int j = 1; j < 4; j++) {
+      int64_t e = 1;
+      for (int64_t d : dimsOf(c.in[j * n + k])) e *= d;
+      if (e != sizes[k]) return c.fail("GenreLabAdam: variable " + std::to_string(k) + "'s gradient or moments differ in size from it");
+    }
+  }
+  std::vector<float*> outs(3 * n);
+  for (int j = 0; j < 3; j++)
+    for (int k = 0; k < n; k++) outs[j * n + k] = c.output(dimsOf(c.in[k]));
+  if (!c.ok()) return;
+  for (int k = 0; k < n; k++) {
+    const int64_t size = sizes[k];
+    const float *w = c.f(k), *g = c.f(n + k), *m = c.f(2 * n + k), *v = c.f(3 * n + k);
+    float *wo = outs[k], *mo = outs[n + k], *vo = outs[2 * n + k];
+    const int tasks = size >= (1 << 16) ? kSlabs : 1;
+    genre_lab_parallel(tasks, [&](int t) {
+      int64_t i0, i1;
+      slab(size, tasks, t, i0, i1);
+      adamRange(w, g, m, v, wo, mo, vo, i0, i1, alpha, b1, b2, eps);
+    });
+  }
+}
+
 void unknownShape(TF_ShapeInferenceContext* ctx, TF_Status* s) { api.ShapeInferenceContextSetUnknownShape(ctx, s); }
 
 // Registers one op (inputs, outputs and attrs in TF's op-definition syntax) and its CPU kernel.
@@ -936,6 +991,8 @@ std::string registerOps() {
                layerNormCompute, floatDelete, s);
     registerOp("GenreLabLayerNormGrad", {"dy: float", "xhat: float", "rstd: float", "gamma: float"}, {"dx: float", "dgamma: float", "dbeta: float"}, {}, noAttrs,
                layerNormGradCompute, noDelete, s);
+    registerOp("GenreLabAdam", {"w: N * float", "g: N * float", "m: N * float", "v: N * float", "hyper: float"}, {"w_out: N * float", "m_out: N * float", "v_out: N * float"},
+               {"N: int >= 1"}, adamCreate, adamCompute, intDelete, s);
     registerOp("GenreLabDropout", {"x: float", "seed: int32"}, {"y: float", "mask: float"}, {"rate: float"}, rateCreate, dropoutCompute, floatDelete, s);
     std::string r = api.GetCode(s) == 0 ? "" : std::string("registering the genre-lab TF ops: ") + api.Message(s);
     api.DeleteStatus(s);

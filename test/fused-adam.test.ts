@@ -9,6 +9,8 @@ import { tf, type TF } from '../lib/backend';
 import { cpuKernelStatus, kernel, setFusedKernel } from '../lib/layers/cpuKernel';
 import { FusedAdam } from '../lib/train/fusedAdam';
 import { makeOptimizer, withGradientClipping } from '../lib/train/optimizers';
+import { nativeTfOpsStatus } from '../lib/layers/nativeKernels';
+import { backendInfo } from '../lib/backend';
 
 const status = cpuKernelStatus();
 const skip = !status.active && `CPU kernel not active: ${status.reason}`;
@@ -33,6 +35,32 @@ async function train(model: TF.Sequential, optimizer: TF.Optimizer, steps: numbe
 function maxDiff(a: TF.Tensor[], b: TF.Tensor[]): number {
   return Math.max(...a.map((t, i) => tf.tidy(() => tf.max(tf.abs(tf.sub(t, b[i]))).dataSync()[0])));
 }
+
+test('FusedAdam runs as one GenreLabAdam call (native/tfops.cc) wherever the addon\'s TF ops are registered', { skip }, async () => {
+  const ops = nativeTfOpsStatus();
+  if (backendInfo.kind === 'native-cpu' && process.env.GENRE_LAB_TFJS_KERNELS !== '1') assert.ok(ops.active, `the addon's TF ops are not active: ${ops.reason}`);
+  assert.equal(FusedAdam.path(), ops.active ? 'addon' : backendInfo.kind.startsWith('native') ? 'tensorflow' : 'kernel');
+  if (!ops.active) return;
+  // One TF call for the whole step, whatever the number of variables.
+  const a = mlp();
+  const opt = new FusedAdam(0.01);
+  a.compile({ optimizer: opt, loss: 'meanSquaredError' });
+  // The binding object is frozen: hand the backend a copy whose executeOp records each op.
+  const be = tf.backend() as unknown as { binding: Record<string, unknown> & { executeOp: (...args: unknown[]) => unknown } };
+  const binding = be.binding;
+  const copy: Record<string, unknown> = {};
+  for (const k of Object.getOwnPropertyNames(binding)) copy[k] = typeof binding[k] === 'function' ? (binding[k] as (...args: unknown[]) => unknown).bind(binding) : binding[k];
+  const seen: unknown[] = [];
+  const grads = a.trainableWeights.map((w) => ({ name: (w.read() as TF.Variable).name, tensor: tf.onesLike(w.read()) }));
+  be.binding = { ...copy, executeOp: (...args: unknown[]) => (seen.push(args[0]), binding.executeOp(...args)) } as typeof binding;
+  try {
+    opt.applyGradients(grads);
+  } finally {
+    be.binding = binding;
+  }
+  assert.deepEqual(seen, ['GenreLabAdam']);
+  tf.dispose(grads.map((g) => g.tensor));
+});
 
 test('FusedAdam makes the same updates as tf.train.adam (20 steps, lr 0.01, ε 1e-8)', { skip }, async () => {
   const a = mlp();

@@ -37,7 +37,8 @@ function pair(momentum = 0.9, epsilon = 1e-5): [TF.layers.Layer, BatchNormalizat
 test('the fused paths are active on the native backend', () => {
   assert.equal(nativeOpsAvailable(), native);
   assert.equal(installNativeKernels(), native && process.env.GENRE_LAB_TFJS_KERNELS !== '1');
-  assert.equal(FusedAdam.usesTensorFlow(), native, 'FusedAdam steps through ResourceApplyAdam on the native backend');
+  assert.equal(FusedAdam.usesTensorFlow(), native, 'FusedAdam steps through TensorFlow on the native backend');
+  assert.equal(FusedAdam.path(), !native ? 'kernel' : nativeTfOpsStatus().active ? 'addon' : 'tensorflow', 'FusedAdam: one GenreLabAdam call where the addon\'s TF ops are registered, else ResourceApplyAdam');
 });
 
 test('fused BatchNormalization trains like tfjs-layers: outputs, gradients of x/γ/β, moving statistics', () => {

@@ -15,10 +15,16 @@
  * copy (AssignVariableOp aliases it; the op copies it once on write, as tfjs still holds it) and read back
  * the same way; no weight or gradient crosses into JavaScript. Its ε is TensorFlow's ε̂ = ε·√(1 − β₂ᵗ),
  * which makes w ← w − lr·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε̂) the same update as above.
+ *
+ * Where the addon's TF ops are registered (native CPU backend: lib/layers/nativeKernels.ts), the step is
+ * one `GenreLabAdam` call (native/tfops.cc) for all variables: ApplyAdam's arithmetic into new tensors
+ * (weights may share their buffer with clones, so nothing is written in place); the moments are raw TF
+ * handles owned by the optimizer. Instead of ~3 TF calls and a few tensors per variable, one call a batch.
  */
 import { tf, type TF } from '../backend';
 import { kernel } from '../layers/cpuKernel';
 import { RawOps, nativeOpsAvailable } from '../layers/tfRaw';
+import { nativeTfOpsStatus } from '../layers/nativeKernels';
 
 /** One variable's moments; slot i serves the i-th gradient of every update, as in tfjs' Adam. */
 interface Slots {
@@ -41,6 +47,14 @@ interface TfSlots {
   v: number;
 }
 
+/** One variable's moments on the addon path: TF handle ids, replaced (not written) on every step. */
+interface AddonSlots {
+  name: string;
+  size: number;
+  m: number;
+  v: number;
+}
+
 type Named = { name: string; tensor: TF.Tensor };
 
 export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimizer }) {
@@ -57,6 +71,8 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
   private slots: Slots[] = [];
   /** The same state on the native TensorFlow backends (ResourceApplyAdam). */
   private tfSlots: TfSlots[] = [];
+  /** The same state on the addon path (GenreLabAdam). */
+  private addonSlots: AddonSlots[] = [];
   private raw: RawOps | null = null;
 
   constructor(
@@ -75,9 +91,17 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
     return nativeOpsAvailable();
   }
 
+  /** Which implementation runs the step: 'addon' (one GenreLabAdam call), 'tensorflow' (ResourceApplyAdam per variable) or 'kernel' (adamStep in JS memory). */
+  static path(): 'addon' | 'tensorflow' | 'kernel' {
+    if (!nativeOpsAvailable()) return 'kernel';
+    return nativeTfOpsStatus().active ? 'addon' : 'tensorflow';
+  }
+
   override applyGradients(variableGradients: TF.NamedTensorMap | Named[]): void {
     const list: Named[] = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
-    if (FusedAdam.usesTensorFlow()) return this.applyTensorFlow(list);
+    const path = FusedAdam.path();
+    if (path === 'addon') return this.applyAddon(list);
+    if (path === 'tensorflow') return this.applyTensorFlow(list);
     const k = kernel();
     const variables = tf.engine().registeredVariables;
     this.step++;
@@ -140,6 +164,54 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
     return s;
   }
 
+  private applyAddon(list: Named[]): void {
+    const r = this.rawOps();
+    const variables = tf.engine().registeredVariables;
+    const t = this.step + 1;
+    const vars: TF.Variable[] = [];
+    const grads: TF.Tensor[] = [];
+    const slots: AddonSlots[] = [];
+    list.forEach(({ name, tensor: grad }, i) => {
+      if (grad == null) return;
+      const variable = variables[name];
+      if (!variable) throw new Error(`FusedAdam: no variable named '${name}'`);
+      if (variable.dtype !== 'float32') throw new Error(`FusedAdam: variable '${name}' is ${variable.dtype}; only float32 is supported`);
+      let s = this.addonSlots[i];
+      if (!s) {
+        const zeros = () => r.b.createTensor([variable.size], r.b.TF_FLOAT, new Float32Array(variable.size));
+        s = this.addonSlots[i] = { name, size: variable.size, m: zeros(), v: zeros() };
+      }
+      if (s.size !== variable.size) throw new Error(`FusedAdam: gradient ${i} ('${name}', ${variable.size} values) does not match the state kept for '${s.name}' (${s.size})`);
+      vars.push(variable);
+      grads.push(grad);
+      slots.push(s);
+    });
+    const n = vars.length;
+    if (!n) {
+      this.step = t;
+      return;
+    }
+    const hyper = r.b.createTensor([6], r.b.TF_FLOAT, Float32Array.of(Math.pow(this.beta1, t), Math.pow(this.beta2, t), this.learningRate, this.beta1, this.beta2, this.epsilon * Math.sqrt(1 - Math.pow(this.beta2, t))));
+    let out: { id: number; shape: number[] }[];
+    try {
+      const ids = r.ids([...vars, ...grads]);
+      out = r.run('GenreLabAdam', [r.int('N', n)], [...ids, ...slots.map((s) => s.m), ...slots.map((s) => s.v), hyper], 3 * n);
+    } finally {
+      r.free(hyper);
+    }
+    slots.forEach((s, k) => {
+      r.free(s.m, s.v);
+      s.m = out[n + k].id;
+      s.v = out[2 * n + k].id;
+    });
+    vars.forEach((variable, k) => {
+      const w = r.toTensor(out[k]);
+      variable.assign(w);
+      w.dispose();
+    });
+    this.step = t;
+  }
+
   private applyTensorFlow(list: Named[]): void {
     const r = this.rawOps();
     const variables = tf.engine().registeredVariables;
@@ -166,6 +238,12 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
 
   override async getWeights(): Promise<Named[]> {
     const out: Named[] = [{ name: 'iter', tensor: tf.scalar(this.step, 'int32') }];
+    if (FusedAdam.path() === 'addon') {
+      const r = this.rawOps();
+      const read = (h: number, size: number) => tf.tidy(() => tf.reshape(r.toTensor(r.run('Identity', [r.tFloat], [h])[0]), [size]));
+      for (const s of this.addonSlots) out.push({ name: `${s.name}/m`, tensor: read(s.m, s.size) }, { name: `${s.name}/v`, tensor: read(s.v, s.size) });
+      return out;
+    }
     if (FusedAdam.usesTensorFlow()) {
       for (const s of this.tfSlots) out.push({ name: `${s.name}/m`, tensor: tf.tidy(() => tf.reshape(this.readResource(s.m, s.shape), [s.size])) }, { name: `${s.name}/v`, tensor: tf.tidy(() => tf.reshape(this.readResource(s.v, s.shape), [s.size])) });
       return out;
@@ -188,7 +266,11 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
       else if (slots.length && slots[slots.length - 1].name === base) slots[slots.length - 1].v = Float32Array.from(tensor.dataSync());
       else throw new Error(`FusedAdam.setWeights: '${name}' does not follow '${base}/m'`);
     }
-    if (FusedAdam.usesTensorFlow()) {
+    if (FusedAdam.path() === 'addon') {
+      this.disposeResources();
+      const r = this.rawOps();
+      this.addonSlots = slots.map((s) => ({ name: s.name, size: s.m.length, m: r.b.createTensor([s.m.length], r.b.TF_FLOAT, s.m), v: r.b.createTensor([s.m.length], r.b.TF_FLOAT, s.v) }));
+    } else if (FusedAdam.usesTensorFlow()) {
       this.disposeResources();
       this.tfSlots = slots.map((s) => {
         const [m, v] = [tf.tensor(s.m), tf.tensor(s.v)];
@@ -203,7 +285,9 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
 
   private disposeResources(): void {
     if (this.raw) for (const s of this.tfSlots) this.raw.free(s.w, s.m, s.v);
+    if (this.raw) for (const s of this.addonSlots) this.raw.free(s.m, s.v);
     this.tfSlots = [];
+    this.addonSlots = [];
   }
 
   override dispose(): void {
