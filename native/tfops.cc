@@ -602,39 +602,16 @@ void rowsParallel(int64_t rows, int64_t C, const F& f) {
   });
 }
 
-// The inputs and outputs of a per-channel op over rows: in[0] is [..., C] (rows × C), inputs
-// [1, same) the same shape, the rest [C]; out[0] the shape of in[0], the other outputs [C]. The
-// kernel context's failure is set and the tensors released when it goes out of scope.
-template <int nIn, int nOut>
-struct RowOp {
+// A kernel's inputs, fetched in order, and its outputs; everything released at the end. `ok()` is
+// false once anything failed (the status says what); the kernel is then marked failed.
+struct Call {
   TF_OpKernelContext* ctx;
   TF_Status* s = api.NewStatus();
-  TF_Tensor* in[nIn] = {nullptr};
-  TF_Tensor* out[nOut] = {nullptr};
-  int64_t rows = 0, C = 0;
-
-  RowOp(TF_OpKernelContext* c, int same, const char* what) : ctx(c) {
-    for (int i = 0; i < nIn && ok(); i++) api.GetInput(ctx, i, &in[i], s);
-    if (!ok()) return;
-    bool fits = rowsChannels(in[0], rows, C) && rows > 0;
-    for (int i = 1; fits && i < nIn; i++) {
-      if (i < same) {
-        fits = api.NumDims(in[i]) == api.NumDims(in[0]);
-        for (int d = 0; fits && d < api.NumDims(in[0]); d++) fits = api.Dim(in[i], d) == api.Dim(in[0], d);
-      } else {
-        fits = api.NumDims(in[i]) == 1 && api.Dim(in[i], 0) == C;
-      }
-    }
-    if (!fits) {
-      api.SetStatus(s, TF_INVALID_ARGUMENT, what);
-      return;
-    }
-    const auto dims = dimsOf(in[0]);
-    const int64_t cdim[1] = {C};
-    out[0] = api.AllocateOutput(ctx, 0, TF_FLOAT, dims.data(), int(dims.size()), size_t(rows * C) * sizeof(float), s);
-    for (int i = 1; i < nOut && ok(); i++) out[i] = api.AllocateOutput(ctx, i, TF_FLOAT, cdim, 1, size_t(C) * sizeof(float), s);
+  std::vector<TF_Tensor*> in, out;
+  Call(TF_OpKernelContext* c, int inputs) : ctx(c), in(inputs, nullptr) {
+    for (int i = 0; i < inputs && ok(); i++) api.GetInput(ctx, i, &in[i], s);
   }
-  ~RowOp() {
+  ~Call() {
     if (!ok()) api.OpKernelContext_Failure(ctx, s);
     for (TF_Tensor* t : in)
       if (t) api.DeleteTensor(t);
@@ -643,7 +620,44 @@ struct RowOp {
     api.DeleteStatus(s);
   }
   bool ok() const { return api.GetCode(s) == 0; }
-  const float* input(int i) const { return static_cast<const float*>(api.TensorData(in[i])); }
+  void fail(const std::string& why) {
+    if (ok()) api.SetStatus(s, TF_INVALID_ARGUMENT, why.c_str());
+  }
+  const float* f(int i) const { return static_cast<const float*>(api.TensorData(in[i])); }
+  // Allocates output `index` (outputs in order) of `dims`; its data, or null on failure.
+  float* output(const std::vector<int64_t>& dims) {
+    int64_t n = 1;
+    for (int64_t d : dims) n *= d;
+    TF_Tensor* t = ok() ? api.AllocateOutput(ctx, int(out.size()), TF_FLOAT, dims.data(), int(dims.size()), size_t(n) * sizeof(float), s) : nullptr;
+    out.push_back(t);
+    return ok() && t ? static_cast<float*>(api.TensorData(t)) : nullptr;
+  }
+  bool sameShape(int a, int b) const {
+    bool same = api.NumDims(in[a]) == api.NumDims(in[b]);
+    for (int i = 0; same && i < api.NumDims(in[a]); i++) same = api.Dim(in[a], i) == api.Dim(in[b], i);
+    return same;
+  }
+};
+
+// The inputs and outputs of a per-channel op over rows: in[0] is [..., C] (rows × C), inputs
+// [1, same) the same shape, the rest [C]; out[0] the shape of in[0], the other outputs [C]. The
+// kernel context's failure is set and the tensors released when it goes out of scope (Call).
+template <int nIn, int nOut>
+struct RowOp : Call {
+  int64_t rows = 0, C = 0;
+
+  RowOp(TF_OpKernelContext* c, int same, const char* what) : Call(c, nIn) {
+    if (!ok()) return;
+    bool fits = rowsChannels(in[0], rows, C) && rows > 0;
+    for (int i = 1; fits && i < nIn; i++) fits = i < same ? sameShape(i, 0) : api.NumDims(in[i]) == 1 && api.Dim(in[i], 0) == C;
+    if (!fits) {
+      fail(what);
+      return;
+    }
+    Call::output(dimsOf(in[0]));
+    for (int i = 1; i < nOut && ok(); i++) Call::output(std::vector<int64_t>{C});
+  }
+  const float* input(int i) const { return f(i); }
   float* output(int i) const { return static_cast<float*>(api.TensorData(out[i])); }
 };
 
@@ -723,44 +737,7 @@ void batchNormGradCompute(void*, TF_OpKernelContext* ctx) {
   });
 }
 
-// ---- GenreLabAttention / GenreLabLayerNorm / GenreLabDropout (shared plumbing) ----
-
-// A kernel's inputs, fetched in order, and its outputs; everything released at the end. `ok()` is
-// false once anything failed (the status says what); the kernel is then marked failed.
-struct Call {
-  TF_OpKernelContext* ctx;
-  TF_Status* s = api.NewStatus();
-  std::vector<TF_Tensor*> in, out;
-  Call(TF_OpKernelContext* c, int inputs) : ctx(c), in(inputs, nullptr) {
-    for (int i = 0; i < inputs && ok(); i++) api.GetInput(ctx, i, &in[i], s);
-  }
-  ~Call() {
-    if (!ok()) api.OpKernelContext_Failure(ctx, s);
-    for (TF_Tensor* t : in)
-      if (t) api.DeleteTensor(t);
-    for (TF_Tensor* t : out)
-      if (t) api.DeleteTensor(t);
-    api.DeleteStatus(s);
-  }
-  bool ok() const { return api.GetCode(s) == 0; }
-  void fail(const std::string& why) {
-    if (ok()) api.SetStatus(s, TF_INVALID_ARGUMENT, why.c_str());
-  }
-  const float* f(int i) const { return static_cast<const float*>(api.TensorData(in[i])); }
-  // Allocates output `index` (outputs in order) of `dims`; its data, or null on failure.
-  float* output(const std::vector<int64_t>& dims) {
-    int64_t n = 1;
-    for (int64_t d : dims) n *= d;
-    TF_Tensor* t = ok() ? api.AllocateOutput(ctx, int(out.size()), TF_FLOAT, dims.data(), int(dims.size()), size_t(n) * sizeof(float), s) : nullptr;
-    out.push_back(t);
-    return ok() && t ? static_cast<float*>(api.TensorData(t)) : nullptr;
-  }
-  bool sameShape(int a, int b) const {
-    bool same = api.NumDims(in[a]) == api.NumDims(in[b]);
-    for (int i = 0; same && i < api.NumDims(in[a]); i++) same = api.Dim(in[a], i) == api.Dim(in[b], i);
-    return same;
-  }
-};
+// ---- GenreLabAttention / GenreLabLayerNorm / GenreLabDropout ----
 
 // Reads one int32 or float attr at construction; the kernel's state is the value.
 template <class T>

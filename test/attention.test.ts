@@ -72,6 +72,18 @@ test('a Transformer training step runs the addon\'s TF ops: attention, layer nor
   model.dispose();
 });
 
+/** A layer's output, dx and weight gradients of Σ(layer(x)·up), with the fused kernels on `choice` ('tf': the TF-op path). */
+function outputsAndGradients(layer: TF.layers.Layer, x: TF.Tensor, up: TF.Tensor, choice: 'auto' | 'tf') {
+  setFusedKernel(choice);
+  try {
+    const f = (xx: TF.Tensor) => tf.sum(tf.mul(layer.apply(xx) as TF.Tensor, up)) as TF.Scalar;
+    const { grads } = tf.variableGrads(() => f(x), layer.trainableWeights.map((v) => (v as unknown as { val: TF.Variable }).val));
+    return { y: layer.apply(x) as TF.Tensor, dx: tf.grad(f)(x), grads: Object.values(grads) };
+  } finally {
+    setFusedKernel('auto');
+  }
+}
+
 test('multi-head block: the one-op CPU path (q/k/v as one GEMM) equals the TF-op layer, output, dx and every weight gradient', { skip }, () => {
   for (const [b, t, d, h] of [[2, 7, 16, 4], [3, 33, 24, 8], [1, 1, 8, 1]]) {
     tf.tidy(() => {
@@ -80,17 +92,7 @@ test('multi-head block: the one-op CPU path (q/k/v as one GEMM) equals the TF-op
       layer.setWeights(layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.5, 'float32', 10 + i)));
       const x = tf.randomNormal([b, t, d], 0, 1, 'float32', 1);
       const up = tf.randomNormal([b, t, d], 0, 1, 'float32', 2);
-      const run = (choice: 'auto' | 'tf') => {
-        setFusedKernel(choice);
-        try {
-          const f = (xx: TF.Tensor) => tf.sum(tf.mul(layer.apply(xx) as TF.Tensor, up)) as TF.Scalar;
-          const { grads } = tf.variableGrads(() => f(x), layer.trainableWeights.map((v) => (v as unknown as { val: TF.Variable }).val));
-          return { y: layer.apply(x) as TF.Tensor, dx: tf.grad(f)(x), grads: Object.values(grads) };
-        } finally {
-          setFusedKernel('auto');
-        }
-      };
-      const [cpu, ref] = [run('auto'), run('tf')];
+      const [cpu, ref] = [outputsAndGradients(layer, x, up, 'auto'), outputsAndGradients(layer, x, up, 'tf')];
       const what = `[${b}, ${t}, ${d}] × ${h} heads`;
       assert.ok(relDiff(cpu.y, ref.y) < 1e-5, `${what}: outputs differ by ${relDiff(cpu.y, ref.y)}`);
       assert.ok(relDiff(cpu.dx, ref.dx) < 1e-5, `${what}: dx differs by ${relDiff(cpu.dx, ref.dx)}`);
@@ -113,17 +115,7 @@ test('dense: the one-op CPU path equals tfjs\' Dense (ReLU and linear, rank 2 an
       layer.setWeights([tf.randomNormal([5, 4], 0, 1, 'float32', 3), tf.randomNormal([4], 0, 1, 'float32', 4)]);
       const x = tf.randomNormal([...shape], 0, 1, 'float32', 1);
       const up = tf.randomNormal([...shape.slice(0, -1), 4], 0, 1, 'float32', 2);
-      const run = (choice: 'auto' | 'tf') => {
-        setFusedKernel(choice);
-        try {
-          const f = (xx: TF.Tensor) => tf.sum(tf.mul(layer.apply(xx) as TF.Tensor, up)) as TF.Scalar;
-          const { grads } = tf.variableGrads(() => f(x), layer.trainableWeights.map((v) => (v as unknown as { val: TF.Variable }).val));
-          return { y: layer.apply(x) as TF.Tensor, dx: tf.grad(f)(x), grads: Object.values(grads) };
-        } finally {
-          setFusedKernel('auto');
-        }
-      };
-      const [cpu, ref] = [run('auto'), run('tf')];
+      const [cpu, ref] = [outputsAndGradients(layer, x, up, 'auto'), outputsAndGradients(layer, x, up, 'tf')];
       const what = `[${shape}] ${activation}`;
       assert.ok(relDiff(cpu.y, ref.y) < 1e-6, `${what}: outputs differ by ${relDiff(cpu.y, ref.y)}`);
       assert.ok(relDiff(cpu.dx, ref.dx) < 1e-6, `${what}: dx differs by ${relDiff(cpu.dx, ref.dx)}`);

@@ -218,7 +218,7 @@ test('native/rnn.cc is clean under AddressSanitizer on edge shapes (native/check
     assert.equal(run.status, 0, `native/check.cc failed:\n${run.stderr.slice(0, 3000)}`);
     assert.match(run.stdout, /ok 1296 cases/);
     assert.match(run.stdout, /ok 72 attention cases/);
-    assert.match(run.stdout, /ok 36 layer-norm cases/);
+    assert.match(run.stdout, /ok 48 layer-norm cases/);
   } finally {
     fs.rmSync(exe, { force: true });
   }
