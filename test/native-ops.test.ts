@@ -162,3 +162,18 @@ test('GenreLabBiasRelu and GenreLabReluBiasGrad equal TF\'s BiasAdd + Relu and R
   }
   r.dispose();
 });
+
+test('the gradient of Relu is TensorFlow\'s ReluGrad on the native backend: dy·(x > 0), one op, bit for bit', { skip }, () => {
+  installNativeKernels();
+  tf.tidy(() => {
+    const x = tf.mul(tf.round(tf.mul(tf.randomNormal([4, 13, 9, 8], 0, 1, 'float32', 3), 2)), 0.5); // zeros included
+    const dy = tf.randomNormal(x.shape, 0, 1, 'float32', 4);
+    const { result: dx, ops } = opsRun(() => tf.grad((v: TF.Tensor) => tf.relu(v))(x, dy));
+    assert.ok(ops.includes('ReluGrad'), `ops run: ${ops.join(', ')}`);
+    assert.ok(!ops.includes('Sign') && !ops.includes('Mul'), `tfjs' dy·Step(x) still ran: ${ops.join(', ')}`);
+    const want = tf.where(tf.greater(x, 0), dy, tf.zerosLike(dy));
+    // equal as numbers (a product gives −0 where dy < 0 and x ≤ 0, as tfjs' dy·Step(x) does; where gives +0)
+    const plain = (t: TF.Tensor) => Array.from(t.dataSync(), (v) => v + 0);
+    assert.deepEqual(plain(dx), plain(want));
+  });
+});

@@ -7,6 +7,10 @@
  *   from six TensorFlow ops (IsNan, Greater, Fill ×2, Select ×2), four of them full-size float tensors
  *   alive at once, which on seed 004's first conv layer (batch 128 × 130 × 1295 × 16) is gigabytes.
  *   For alpha 0 on float32 it is Sign(Relu(x)): two ops, one live temporary; NaN stays NaN.
+ * - The gradient of `Relu` (a ReLU layer or activation outside our fused conv/dense ops, e.g. seed
+ *   001's conv → batch norm → ReLU): tfjs' is dy·Step(x), three full-size passes (Relu, Sign, Mul)
+ *   here; on the native backends it is TensorFlow's `ReluGrad(dy, x)` = dy·(x > 0), one pass, what Keras
+ *   and PyTorch run. tfjs' own gradient everywhere else (the registry is global: checked per call).
  * - `MaxPoolGrad` (native CPU backend only, when the addon is built): `GenreLabMaxPoolGrad`, a
  *   TensorFlow CPU kernel of our addon (native/tfops.cc) registered into the TF runtime tfjs-node
  *   runs, so it executes as a TF op on TF tensors (no copy). TF's own CPU MaxPoolGrad recomputes the
@@ -81,6 +85,22 @@ export function installNativeKernels(): boolean {
       r.free(relu);
     }
   });
+  const reluGrad = tf.getGradient('Relu');
+  if (reluGrad)
+    tf.registerGradient({
+      ...reluGrad,
+      gradFunc: (dy, saved, attrs) => {
+        const [x] = saved;
+        const d = dy as TF.Tensor;
+        if (tf.getBackend() !== 'tensorflow' || x.dtype !== 'float32' || d.dtype !== 'float32') return reluGrad.gradFunc(dy, saved, attrs);
+        return {
+          x: () => {
+            const r = rawOps();
+            return r.toTensor({ id: r.run1('ReluGrad', [r.tFloat], r.ids([d, x])), shape: x.shape });
+          },
+        };
+      },
+    });
   if (backendInfo.kind === 'native-cpu')
     replaceKernel('BatchMatMul', (original) => (args) => {
       const { a, b } = args.inputs;
