@@ -1,7 +1,7 @@
 /**
  * tfjs-layers' `Dense` whose training step on the native CPU backend is one op each way (the Transformer's
  * feed-forward layers). tfjs runs a ReLU dense layer as MatMul, Add and Relu forward and, backward,
- * Step (Relu + Sign here), Mul, Sum and two GEMMs, each with its engine bookkeeping; here, with the
+ * ReluGrad (lib/layers/nativeKernels.ts), Sum and two GEMMs, each with its engine bookkeeping; here, with the
  * addon's TF ops registered (lib/layers/nativeKernels.ts) and the CPU kernel selected
  * (lib/layers/cpuKernel.ts), forward is MatMul then `GenreLabBiasRelu` (ReLU) or `BiasAdd` (linear),
  * backward `GenreLabReluBiasGrad` (ReLU) or `BiasAddGrad`, then the two GEMMs (native/tfops.cc): the

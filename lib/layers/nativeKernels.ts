@@ -3,7 +3,7 @@
  * tfjs-node's own by `installNativeKernels()` on the native TensorFlow backends (tfjs-node and
  * tfjs-node-gpu: the ops exist on both devices); wasm and the JS CPU backend keep tfjs' kernels. Same results:
  *
- * - `Step` (the ReLU derivative inside tfjs' ReLU and fused conv/dense gradients): tfjs-node builds it
+ * - `Step` (the ReLU derivative inside tfjs' fused conv/dense gradients; a ReLU layer's gradient is ReluGrad, below): tfjs-node builds it
  *   from six TensorFlow ops (IsNan, Greater, Fill ×2, Select ×2), four of them full-size float tensors
  *   alive at once, which on seed 004's first conv layer (batch 128 × 130 × 1295 × 16) is gigabytes.
  *   For alpha 0 on float32 it is Sign(Relu(x)): two ops, one live temporary; NaN stays NaN.
