@@ -33,7 +33,7 @@ const path = require('path');
 const SOURCES = ['rnn.cc', 'tfops.cc'];
 
 /** Flags of every build, whatever the target. */
-const COMMON_FLAGS = ['-O3', '-ffp-contract=off', '-std=c++17', '-fPIC', '-DNDEBUG', '-pthread'];
+const COMMON_FLAGS = ['-O3', '-ffp-contract=off', '-fno-math-errno', '-std=c++17', '-fPIC', '-DNDEBUG', '-pthread'];
 
 /**
  * Build targets, best first within an architecture. `needs`: CPU features in /proc/cpuinfo's

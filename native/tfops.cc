@@ -879,7 +879,8 @@ void dropoutCompute(void* attrs, TF_OpKernelContext* ctx) {
 
 void* adamCreate(TF_OpKernelConstruction* ctx) { return attrCreate<int32_t>(ctx, "N", api.OpKernelConstruction_GetAttrInt32); }
 
-void adamRange(const float* w, const float* g, const float* m, const float* v, float* wo, float* mo, float* vo, int64_t i0, int64_t i1, float alpha,
+void adamRange(const float* __restrict w, const float* __restrict g, const float* __restrict m, const float* __restrict v, float* __restrict wo,
+               float* __restrict mo, float* __restrict vo, int64_t i0, int64_t i1, float alpha,
                float b1, float b2, float eps) {
   for (int64_t i = i0; i < i1; i++) {
     const float mi = m[i] + (g[i] - m[i]) * b1;
