@@ -29,6 +29,7 @@ interface Binding {
   createTensor(shape: number[], dtype: number, buffer: Float32Array | Int32Array): number;
   deleteTensor(id: number): void;
   executeOp(opName: string, attrs: OpAttr[], inputIds: number[], numOutputs: number): TensorMetadata[];
+  tensorDataSync(id: number): Float32Array | Int32Array | Uint8Array;
   TF_FLOAT: number;
   TF_INT32: number;
   TF_INT64: number;

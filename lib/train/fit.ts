@@ -3,13 +3,16 @@
  * learning-rate scheduler, early stopping that restores the best weights, gradient clipping,
  * L2, and a progress line per epoch.
  *
- * Each batch goes through `model.trainOnBatch`, the only public tfjs entry that runs the layers in
- * training mode (dropout on, batch norm updating its statistics); `model.apply(x, {training: true})`
- * does not reach the layers of a compiled graph in tfjs 4.22.
+ * Each batch goes through lib/train/rawStep.ts where it covers the model and settings (a chain of CNN /
+ * MLP layers, cross-entropy from logits, FusedAdam, on the native CPU backend: the step as raw
+ * TensorFlow ops, without tfjs-layers' executor and tfjs' tape), else through `model.trainOnBatch`, the
+ * only public tfjs entry that runs the layers in training mode (dropout on, batch norm updating its
+ * statistics); `model.apply(x, {training: true})` does not reach the layers of a compiled graph in tfjs 4.22.
  */
 import { tf, type TF } from '../backend';
 import { installNativeKernels } from '../layers/nativeKernels';
 import { installTapeRelease } from './tapeRelease';
+import { rawStep } from './rawStep';
 import type { OutputKind } from '../models/summary';
 import type { BatchSource } from './data';
 import { evaluate } from './evaluate';
@@ -107,6 +110,8 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
   const singleLabel = output === 'softmax' || output === 'logits';
   const metrics = singleLabel ? [tf.metrics.categoricalAccuracy] : [];
   net.compile({ optimizer, loss, metrics });
+  // The step as raw TensorFlow ops where it covers the model and settings (lib/train/rawStep.ts), else trainOnBatch.
+  const { step } = rawStep(net, { output, optimizer, customLoss: opts.loss !== undefined, l2, clipNorm: opts.clipNorm });
 
   const scheduler = opts.scheduler ? makeScheduler(opts.scheduler, getLearningRate(optimizer)) : undefined;
   const es = opts.earlyStopping;
@@ -126,7 +131,7 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
     let lossSum = 0;
     let accSum = 0;
     for await (const b of opts.train(epoch)) {
-      const out = await net.trainOnBatch(b.x, b.y);
+      const out = step?.run(b.x, b.y) ?? (await net.trainOnBatch(b.x, b.y));
       const [l, a] = Array.isArray(out) ? out : [out];
       const rows = b.x.shape[0];
       if (!Number.isFinite(l)) throw new Error(`fit: loss became ${l} in epoch ${epoch} (lr ${lr}); lower the learning rate or clip gradients`);

@@ -165,28 +165,43 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
   }
 
   private applyAddon(list: Named[]): void {
-    const r = this.rawOps();
     const variables = tf.engine().registeredVariables;
-    const t = this.step + 1;
-    const vars: TF.Variable[] = [];
-    const grads: TF.Tensor[] = [];
-    const slots: AddonSlots[] = [];
+    const pairs: { index: number; variable: TF.Variable; grad: TF.Tensor }[] = [];
     list.forEach(({ name, tensor: grad }, i) => {
       if (grad == null) return;
       const variable = variables[name];
       if (!variable) throw new Error(`FusedAdam: no variable named '${name}'`);
-      if (variable.dtype !== 'float32') throw new Error(`FusedAdam: variable '${name}' is ${variable.dtype}; only float32 is supported`);
+      pairs.push({ index: i, variable, grad });
+    });
+    const gradIds = this.rawOps().ids(pairs.map((p) => p.grad));
+    this.applyHandles(
+      pairs.map((p) => p.variable),
+      gradIds,
+      pairs.map((p) => p.index),
+    );
+  }
+
+  /**
+   * One `GenreLabAdam` step (the addon path, `FusedAdam.path() === 'addon'`) from gradients given as raw
+   * TF handle ids (not taken over: the caller frees them), for lib/train/rawStep.ts. `slotIndex[k]` is
+   * the state slot of `variables[k]` (default k: the k-th gradient of every update, as in `applyGradients`).
+   */
+  applyHandles(variables: TF.Variable[], gradIds: number[], slotIndex: number[] = variables.map((_, k) => k)): void {
+    if (FusedAdam.path() !== 'addon') throw new Error(`FusedAdam.applyHandles: needs the addon's TF ops (the step runs on the '${FusedAdam.path()}' path)`);
+    const r = this.rawOps();
+    const t = this.step + 1;
+    const slots: AddonSlots[] = variables.map((variable, k) => {
+      const i = slotIndex[k];
+      if (variable.dtype !== 'float32') throw new Error(`FusedAdam: variable '${variable.name}' is ${variable.dtype}; only float32 is supported`);
       let s = this.addonSlots[i];
       if (!s) {
         const zeros = () => r.b.createTensor([variable.size], r.b.TF_FLOAT, new Float32Array(variable.size));
-        s = this.addonSlots[i] = { name, size: variable.size, m: zeros(), v: zeros() };
+        s = this.addonSlots[i] = { name: variable.name, size: variable.size, m: zeros(), v: zeros() };
       }
-      if (s.size !== variable.size) throw new Error(`FusedAdam: gradient ${i} ('${name}', ${variable.size} values) does not match the state kept for '${s.name}' (${s.size})`);
-      vars.push(variable);
-      grads.push(grad);
-      slots.push(s);
+      if (s.size !== variable.size) throw new Error(`FusedAdam: gradient ${i} ('${variable.name}', ${variable.size} values) does not match the state kept for '${s.name}' (${s.size})`);
+      return s;
     });
-    const n = vars.length;
+    const n = variables.length;
     if (!n) {
       this.step = t;
       return;
@@ -194,8 +209,7 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
     const hyper = r.b.createTensor([6], r.b.TF_FLOAT, Float32Array.of(Math.pow(this.beta1, t), Math.pow(this.beta2, t), this.learningRate, this.beta1, this.beta2, this.epsilon * Math.sqrt(1 - Math.pow(this.beta2, t))));
     let out: { id: number; shape: number[] }[];
     try {
-      const ids = r.ids([...vars, ...grads]);
-      out = r.run('GenreLabAdam', [r.int('N', n)], [...ids, ...slots.map((s) => s.m), ...slots.map((s) => s.v), hyper], 3 * n);
+      out = r.run('GenreLabAdam', [r.int('N', n)], [...r.ids(variables), ...gradIds, ...slots.map((s) => s.m), ...slots.map((s) => s.v), hyper], 3 * n);
     } finally {
       r.free(hyper);
     }
@@ -204,7 +218,7 @@ export class FusedAdam extends (tf.Optimizer as unknown as { new (): TF.Optimize
       s.m = out[n + k].id;
       s.v = out[2 * n + k].id;
     });
-    vars.forEach((variable, k) => {
+    variables.forEach((variable, k) => {
       const w = r.toTensor(out[k]);
       variable.assign(w);
       w.dispose();
