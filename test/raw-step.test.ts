@@ -116,6 +116,11 @@ test('raw step: covers the CNN and MLP experiments on the native CPU backend, ha
   const p = rawStepPlan(rnn, { output: 'logits', optimizer: makeOptimizer({ name: 'adam', learningRate: 1e-3 }), customLoss: false, l2: 0 });
   assert.ok(!p.ok && /LSTM/.test(p.reason), p.ok ? 'covered' : p.reason);
   rnn.dispose();
+  // A dense layer on a sequence (rank-3 input) is tfjs' job too.
+  const seq = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [5, 3] }), tf.layers.flatten(), tf.layers.dense({ units: 2 })] });
+  const q = rawStepPlan(seq, { output: 'logits', optimizer: makeOptimizer({ name: 'adam', learningRate: 1e-3 }), customLoss: false, l2: 0 });
+  assert.ok(!q.ok && /rank-3/.test(q.reason), q.ok ? 'covered' : q.reason);
+  seq.dispose();
 });
 
 test('raw step: a batch leaves no tensors or TF handles behind', { skip }, async () => {

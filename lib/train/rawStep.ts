@@ -462,6 +462,18 @@ function stageFor(r: RawOps, l: TF.layers.Layer, prev: Stage | undefined): Stage
   const c = className(l);
   if (regularised(l)) return `${l.name}: regularisers or constraints`;
   if (!l.trainable && l.weights.length) return `${l.name}: frozen weights`;
+  const input = l.input;
+  if (Array.isArray(input)) return `${l.name}: several inputs`;
+  const rank = input.shape.length;
+  const needRank = (n: number) => (rank === n ? null : `${l.name}: ${c} on rank-${rank} input (the step covers rank ${n})`);
+  if (l instanceof Conv2D || l instanceof MaxPooling2D || l instanceof BatchNormalization || c === 'ZeroPadding2D') {
+    const bad = needRank(4);
+    if (bad) return bad;
+  }
+  if (l.constructor === TfjsDense) {
+    const bad = needRank(2);
+    if (bad) return bad;
+  }
   if (l instanceof Conv2D) {
     const me = l as unknown as ConvInternals;
     const act = activationOf(l);
@@ -476,8 +488,7 @@ function stageFor(r: RawOps, l: TF.layers.Layer, prev: Stage | undefined): Stage
   }
   if (l instanceof BatchNormalization) {
     const me = l as unknown as BnInternals;
-    const rank = (l.inputSpec?.[0]?.ndim as number | undefined) ?? (l.batchInputShape?.length as number | undefined);
-    if (!me.gamma || !me.beta || !(me.axis === -1 || (rank !== undefined && me.axis === rank - 1))) return `${l.name}: batch norm without gamma/beta or not over the last axis`;
+    if (!me.gamma || !me.beta || !(me.axis === -1 || me.axis === rank - 1)) return `${l.name}: batch norm without gamma/beta or not over the last axis`;
     return new BatchNormStage(r, l);
   }
   if (l.constructor === TfjsDense) {
