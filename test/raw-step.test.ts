@@ -31,6 +31,7 @@ interface Run {
   accuracies: number[];
   weights: Float32Array[];
   steps: number;
+  kind?: string;
 }
 
 async function train(experiment: string, shape: number[], classes: number, raw: boolean): Promise<Run> {
@@ -49,7 +50,7 @@ async function train(experiment: string, shape: number[], classes: number, raw: 
     const h = await fit(model, { epochs: 3, train, output: exp.output, optimizer: exp.profiles.full.optimizer, verbose: false, seed: 1 });
     const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
     model.dispose();
-    return { losses: h.epochs.map((e) => e.loss), accuracies: h.epochs.map((e) => e.accuracy ?? NaN), weights, steps: rawStepStats().steps - steps0 };
+    return { losses: h.epochs.map((e) => e.loss), accuracies: h.epochs.map((e) => e.accuracy ?? NaN), weights, steps: rawStepStats().steps - steps0, kind: h.step?.kind };
   } finally {
     if (before === undefined) delete process.env.GENRE_LAB_RAW_STEP;
     else process.env.GENRE_LAB_RAW_STEP = before;
@@ -79,6 +80,9 @@ for (const c of CASES)
     const ref = await train(c.experiment, c.shape, c.classes, false);
     assert.ok(raw.steps === 9, `the raw step ran ${raw.steps} times, expected 9 (3 epochs × 3 batches)`);
     assert.equal(ref.steps, 0);
+    // fit's history says which step trained.
+    assert.equal(raw.kind, 'raw');
+    assert.equal(ref.kind, 'trainOnBatch');
     raw.losses.forEach((l, i) => assert.ok(Math.abs(l - ref.losses[i]) <= 1e-4 * Math.max(1, Math.abs(ref.losses[i])), `epoch ${i + 1} loss ${l} vs ${ref.losses[i]}`));
     assert.deepEqual(raw.accuracies, ref.accuracies);
     // Weights and (batch norm) moving statistics after 9 Adam steps.

@@ -456,7 +456,7 @@ export async function saveRun(outDir: string, model: TF.LayersModel, data: Prepa
     skipped: data.skipped,
     params: countParams(model),
     ...scored,
-    history: { epochsRun: history.epochs.length, bestEpoch: history.bestEpoch ?? null, stoppedEarly: history.stoppedEarly, restoredBest: history.restoredBest },
+    history: { epochsRun: history.epochs.length, bestEpoch: history.bestEpoch ?? null, stoppedEarly: history.stoppedEarly, restoredBest: history.restoredBest, step: history.step ?? null },
     wallSeconds,
     notes: cfg.notes,
     date: new Date().toISOString(),

@@ -111,7 +111,9 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
   const metrics = singleLabel ? [tf.metrics.categoricalAccuracy] : [];
   net.compile({ optimizer, loss, metrics });
   // The step as raw TensorFlow ops where it covers the model and settings (lib/train/rawStep.ts), else trainOnBatch.
-  const { step } = rawStep(net, { output, optimizer, customLoss: opts.loss !== undefined, l2, clipNorm: opts.clipNorm });
+  const { step, reason: stepReason } = rawStep(net, { output, optimizer, customLoss: opts.loss !== undefined, l2, clipNorm: opts.clipNorm });
+  let rawBatches = 0;
+  let layerBatches = 0;
 
   const scheduler = opts.scheduler ? makeScheduler(opts.scheduler, getLearningRate(optimizer)) : undefined;
   const es = opts.earlyStopping;
@@ -131,7 +133,10 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
     let lossSum = 0;
     let accSum = 0;
     for await (const b of opts.train(epoch)) {
-      const out = step?.run(b.x, b.y) ?? (await net.trainOnBatch(b.x, b.y));
+      const rawOut = step?.run(b.x, b.y);
+      if (rawOut) rawBatches++;
+      else layerBatches++;
+      const out = rawOut ?? (await net.trainOnBatch(b.x, b.y));
       const [l, a] = Array.isArray(out) ? out : [out];
       const rows = b.x.shape[0];
       if (!Number.isFinite(l)) throw new Error(`fit: loss became ${l} in epoch ${epoch} (lr ${lr}); lower the learning rate or clip gradients`);
@@ -190,5 +195,9 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
     }
     tf.dispose(bestWeights);
   }
-  return { epochs: history, bestEpoch, monitor: es?.monitor, stoppedEarly, restoredBest, wallSeconds: (Date.now() - t0) / 1000 };
+  const stepLog: History['step'] =
+    rawBatches && !layerBatches
+      ? { kind: 'raw', reason: 'lib/train/rawStep.ts covers the model and settings' }
+      : { kind: 'trainOnBatch', reason: step ? `${layerBatches} of ${rawBatches + layerBatches} batches were not float32 one-hot` : stepReason };
+  return { epochs: history, bestEpoch, monitor: es?.monitor, stoppedEarly, restoredBest, wallSeconds: (Date.now() - t0) / 1000, step: stepLog };
 }

@@ -27,6 +27,8 @@ export interface History {
   /** True when the weights were reset to those of `bestEpoch` at the end. */
   restoredBest: boolean;
   wallSeconds: number;
+  /** How each batch trained: lib/train/rawStep.ts ('raw') or tfjs-layers' `trainOnBatch`, and why. */
+  step?: { kind: 'raw' | 'trainOnBatch'; reason: string };
 }
 
 /** One line per epoch: loss, accuracy, validation, learning rate, time and throughput. */
