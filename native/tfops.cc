@@ -896,6 +896,82 @@ void batchNormReluPoolCompute(void* attrs, TF_OpKernelContext* ctx) {
   }
 }
 
+// One batch item of a pooled gradient after a ReLU: dz = dy·(y > 0) (as TF's ReluGrad) at the argmax
+// positions (a foreign argmax outside the item is skipped), pooled values in output order.
+// poolBnSums: s0[d] += dz, s1[d] += dz·(x[argmax] − mean[d]), in double, in output order per channel.
+// poolScatterScaled: dx[argmax] += k[d]·dz in output order, sum[d] += k[d]·dz (float).
+// The AVX-512 paths (16 channels a vector, gathers/scatters: the lanes of one vector are different
+// channels, so different addresses) do the same float/double operations in the same order per channel
+// as the scalar loops: the same bits.
+void poolBnSums(int64_t C, int64_t pooled, int64_t item, const float* g, const float* y, const int32_t* am, const float* x, const float* mean, double* s0,
+                double* s1) {
+  int64_t d0 = 0;
+#if defined(__AVX512F__)
+  const __m512i items = _mm512_set1_epi32(int32_t(item));
+  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
+  for (; d0 + 16 <= C; d0 += 16) {
+    __m512d a0l = _mm512_loadu_pd(s0 + d0), a0h = _mm512_loadu_pd(s0 + d0 + 8), a1l = _mm512_loadu_pd(s1 + d0), a1h = _mm512_loadu_pd(s1 + d0 + 8);
+    const __m512 mv = _mm512_loadu_ps(mean + d0);
+    const __m512d ml = _mm512_cvtps_pd(_mm512_castps512_ps256(mv)), mh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(mv, 1));
+    for (int64_t j = d0; j < pooled; j += C) {
+      const __m512i at = _mm512_loadu_si512(am + j);
+      const __mmask16 ok = _mm512_cmplt_epu32_mask(at, items);
+      const __mmask16 pos = _mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ);
+      const __m512 v = _mm512_maskz_mov_ps(ok, _mm512_mul_ps(_mm512_loadu_ps(g + j), _mm512_maskz_mov_ps(pos, one)));
+      const __m512 xv = _mm512_mask_i32gather_ps(mv, ok, at, x, 4);
+      const __m512d vl = _mm512_cvtps_pd(_mm512_castps512_ps256(v)), vh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1));
+      const __m512d xl = _mm512_cvtps_pd(_mm512_castps512_ps256(xv)), xh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(xv, 1));
+      a0l = _mm512_add_pd(a0l, vl), a0h = _mm512_add_pd(a0h, vh);
+      a1l = _mm512_add_pd(a1l, _mm512_mul_pd(vl, _mm512_sub_pd(xl, ml)));
+      a1h = _mm512_add_pd(a1h, _mm512_mul_pd(vh, _mm512_sub_pd(xh, mh)));
+    }
+    _mm512_storeu_pd(s0 + d0, a0l), _mm512_storeu_pd(s0 + d0 + 8, a0h), _mm512_storeu_pd(s1 + d0, a1l), _mm512_storeu_pd(s1 + d0 + 8, a1h);
+  }
+#endif
+  for (; d0 < C; d0++) {
+    double a0 = s0[d0], a1 = s1[d0];
+    for (int64_t j = d0; j < pooled; j += C) {
+      const bool ok = uint32_t(am[j]) < uint32_t(item);
+      const float v = ok ? g[j] * (y[j] > 0.f ? 1.f : 0.f) : 0.f;
+      a0 += double(v);
+      a1 += double(v) * (double(ok ? x[am[j]] : mean[d0]) - double(mean[d0]));
+    }
+    s0[d0] = a0, s1[d0] = a1;
+  }
+}
+
+void poolScatterScaled(int64_t C, int64_t pooled, int64_t item, const float* g, const float* y, const int32_t* am, const float* k, float* dx, float* sum) {
+  int64_t d0 = 0;
+#if defined(__AVX512F__)
+  const __m512i items = _mm512_set1_epi32(int32_t(item));
+  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
+  for (; d0 + 16 <= C; d0 += 16) {
+    const __m512 kv = _mm512_loadu_ps(k + d0);
+    __m512 acc = _mm512_loadu_ps(sum + d0);
+    for (int64_t j = d0; j < pooled; j += C) {
+      const __m512i at = _mm512_loadu_si512(am + j);
+      const __mmask16 ok = _mm512_cmplt_epu32_mask(at, items);
+      const __mmask16 pos = _mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ);
+      const __m512 v = _mm512_maskz_mov_ps(ok, _mm512_mul_ps(kv, _mm512_mul_ps(_mm512_loadu_ps(g + j), _mm512_maskz_mov_ps(pos, one))));
+      const __m512 cur = _mm512_mask_i32gather_ps(zero, ok, at, dx, 4);
+      _mm512_mask_i32scatter_ps(dx, ok, at, _mm512_add_ps(cur, v), 4);
+      acc = _mm512_add_ps(acc, v);
+    }
+    _mm512_storeu_ps(sum + d0, acc);
+  }
+#endif
+  for (; d0 < C; d0++) {
+    float acc = sum[d0];
+    for (int64_t j = d0; j < pooled; j += C) {
+      const bool ok = uint32_t(am[j]) < uint32_t(item);
+      const float v = ok ? k[d0] * (g[j] * (y[j] > 0.f ? 1.f : 0.f)) : 0.f;
+      if (ok) dx[am[j]] += v;
+      acc += v;
+    }
+    sum[d0] = acc;
+  }
+}
+
 // (dy, argmax, y (pooled), x, gamma, mean, inv_std) -> dx, dgamma, dbeta, dbias: the unfused chain's
 // gradients GenreLabMaxPoolScatter → ReluGrad → GenreLabBatchNormGrad → BiasAddGrad. The scattered,
 // ReLU-masked gradient dz is nonzero only at argmax positions, so BN's sums Σ dz and Σ dz·(x − mean)
@@ -920,33 +996,22 @@ void batchNormReluPoolGradCompute(void*, TF_OpKernelContext* ctx) {
   float* dbeta = c.output({C});
   float* dbias = c.output({C});
   if (!c.ok()) return;
-  // Per item: [0, C) Σ dz, [C, 2C) Σ dz·(x − mean); then (second pass) Σ dx.
+  // Per item: [0, C) Σ dz, [C, 2C) Σ dz·(x − mean); then (second pass) Σ dx's two parts.
   std::vector<double> partial(size_t(N) * 2 * C, 0.0);
-  tasks(int(N), N * pooled * 4, [&](int b) {
-    const float* g = dy + b * pooled;
-    const float* yb = y + b * pooled;
-    const int32_t* a = am + b * pooled;
-    const float* xb = x + b * item;
-    double* __restrict acc = partial.data() + size_t(b) * 2 * C;
-    for (int64_t j = 0; j < pooled; j += C)
-      for (int64_t d = 0; d < C; d++) {
-        const int32_t at = a[j + d];
-        if (uint32_t(at) >= uint32_t(item)) continue;  // a foreign argmax cannot read outside x
-        const float v = g[j + d] * (yb[j + d] > 0.f ? 1.f : 0.f);  // as TF's ReluGrad
-        acc[d] += v;
-        acc[C + d] += double(v) * (double(xb[at]) - double(mean[d]));
-      }
+  tasks(int(N), N * item, [&](int b) {
+    double* acc = partial.data() + size_t(b) * 2 * C;
+    poolBnSums(C, pooled, item, dy + b * pooled, y + b * pooled, am + b * pooled, x + b * item, mean, acc, acc + C);
   });
   std::vector<double> sums(size_t(2 * C), 0.0);
   for (int64_t b = 0; b < N; b++)
     for (int64_t d = 0; d < 2 * C; d++) sums[d] += partial[size_t(b) * 2 * C + d];
   std::vector<float> k(C), a(C), bb(C);
   bnGradCoefficients(sums.data(), rows, C, gamma, inv, dgamma, dbeta, k.data(), a.data(), bb.data());
-  std::fill(partial.begin(), partial.end(), 0.0);
   tasks(int(N), N * item, [&](int b) {
     const float* xb = x + b * item;
     float* ob = dx + b * item;
-    double* __restrict acc = partial.data() + size_t(b) * 2 * C;
+    std::vector<float> base(C, 0.f), scattered(C, 0.f);
+    float* __restrict sb = base.data();
     const float *__restrict m = mean, *__restrict aa = a.data(), *__restrict b0 = bb.data();
     for (int64_t r = 0; r < H * W; r++) {
       const float* __restrict xr = xb + r * C;
@@ -954,19 +1019,12 @@ void batchNormReluPoolGradCompute(void*, TF_OpKernelContext* ctx) {
       for (int64_t d = 0; d < C; d++) {
         const float v = aa[d] * (xr[d] - m[d]) + b0[d];
         o[d] = v;
-        acc[d] += v;
+        sb[d] += v;
       }
     }
-    const float* g = dy + b * pooled;
-    const float* yb = y + b * pooled;
-    const int32_t* at = am + b * pooled;
-    for (int64_t j = 0; j < pooled; j += C)
-      for (int64_t d = 0; d < C; d++) {
-        if (uint32_t(at[j + d]) >= uint32_t(item)) continue;
-        const float v = k[d] * (g[j + d] * (yb[j + d] > 0.f ? 1.f : 0.f));
-        ob[at[j + d]] += v;
-        acc[C + d] += v;
-      }
+    poolScatterScaled(C, pooled, item, dy + b * pooled, y + b * pooled, am + b * pooled, k.data(), ob, scattered.data());
+    double* acc = partial.data() + size_t(b) * 2 * C;
+    for (int64_t d = 0; d < C; d++) acc[d] = sb[d], acc[C + d] = scattered[d];
   });
   for (int64_t d = 0; d < C; d++) {
     double s = 0.0;
