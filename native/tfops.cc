@@ -23,6 +23,20 @@
 //     For a pool whose input is relu(z): dx = dz = the scatter of dy·(y > 0) (at an argmax the input
 //     equals y; elsewhere dx is 0 anyway), which is ReluGrad(pool gradient, relu output); db = Σ dz per
 //     channel (items' sums added in item order: deterministic), BiasAddGrad of it.
+//   GenreLabBiasReluPool(x: float [N,H,W,C], bias: float [C]) -> y, argmax: [N,OH,OW,C]
+//     attrs as GenreLabMaxPoolArgmax. GenreLabBiasRelu then GenreLabMaxPoolArgmax in one pass over x
+//     (relu(x + bias) computed per window element, nothing full-size written): the same y bits and
+//     argmax. Its gradient is GenreLabMaxPoolScatterRelu.
+//   GenreLabBatchNormReluPool(x: float [N,H,W,C], bias, gamma, beta, moving_mean, moving_var: float [C])
+//       -> y, argmax: [N,OH,OW,C], mean, inv_std, new_moving_mean, new_moving_var: float [C]
+//     attrs epsilon, decay (as GenreLabBatchNorm) and the pool's. maxpool(relu(BN_train(x + bias))): the
+//     statistics taken on x (the bias shifts only the mean: `mean` is x's, the moving mean is updated
+//     with mean + bias), then the pool over relu((x − mean)·γ·inv_std + β) computed per window element.
+//   GenreLabBatchNormReluPoolGrad(dy, argmax: int32, y: pooled, x: [N,H,W,C], gamma, mean, inv_std: [C])
+//       -> dx: [N,H,W,C], dgamma, dbeta, dbias: [C]
+//     The unfused chain's gradients (MaxPoolScatter → ReluGrad → BatchNormGrad → BiasAddGrad): BN's sums
+//     from the pooled tensors (x gathered at the argmax), then dx = a·(x − mean) + b plus k·dy·(y > 0) at
+//     the argmax, one batch item at a time; dbias = Σ dx per channel (≈ 0).
 //   GenreLabBatchNorm(x: float [..., C], gamma, beta, moving_mean, moving_var: float [C])
 //       -> y, mean, inv_std, new_moving_mean, new_moving_var
 //     attrs epsilon, decay (= 1 − Keras' momentum). Training-mode batch normalisation over all but the
@@ -292,89 +306,174 @@ void poolGradCompute(void* attrs, TF_OpKernelContext* ctx) {
 
 bool tensorFailed(TF_Status* s) { return api.GetCode(s) != 0; }
 
+// What the pool sees of x: the identity (GenreLabMaxPoolArgmax), relu(x + bias) (GenreLabBiasReluPool) or
+// relu((x − mean)·scale + beta) (GenreLabBatchNormReluPool), each computed per element as the unfused
+// op computes it (same float operations, so the same bits as that op's output). s(): one channel;
+// v16()/v8(): channels [d, d + 16/8). max(0, v) as _mm*_max_ps(0, v) is `v < 0 ? 0 : v` exactly
+// (−0 stays −0, NaN stays NaN: the instruction returns its second operand when either is NaN).
+struct Identity {
+  float s(float v, int64_t) const { return v; }
+#if defined(__AVX512F__)
+  __m512 v16(__m512 v, int64_t) const { return v; }
+#elif defined(__AVX2__)
+  __m256 v8(__m256 v, int64_t) const { return v; }
+#endif
+};
+struct BiasReluOf {
+  const float* bias;
+  float s(float x, int64_t d) const {
+    const float v = x + bias[d];
+    return v < 0.f ? 0.f : v;  // as GenreLabBiasRelu
+  }
+#if defined(__AVX512F__)
+  __m512 v16(__m512 x, int64_t d) const { return _mm512_max_ps(_mm512_setzero_ps(), _mm512_add_ps(x, _mm512_loadu_ps(bias + d))); }
+#elif defined(__AVX2__)
+  __m256 v8(__m256 x, int64_t d) const { return _mm256_max_ps(_mm256_setzero_ps(), _mm256_add_ps(x, _mm256_loadu_ps(bias + d))); }
+#endif
+};
+struct BnReluOf {
+  const float *mean, *scale, *beta;
+  float s(float x, int64_t d) const {
+    const float v = (x - mean[d]) * scale[d] + beta[d];  // as GenreLabBatchNorm's y
+    return v < 0.f ? 0.f : v;
+  }
+#if defined(__AVX512F__)
+  __m512 v16(__m512 x, int64_t d) const {
+    const __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(x, _mm512_loadu_ps(mean + d)), _mm512_loadu_ps(scale + d)), _mm512_loadu_ps(beta + d));
+    return _mm512_max_ps(_mm512_setzero_ps(), v);
+  }
+#elif defined(__AVX2__)
+  __m256 v8(__m256 x, int64_t d) const {
+    const __m256 v = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(x, _mm256_loadu_ps(mean + d)), _mm256_loadu_ps(scale + d)), _mm256_loadu_ps(beta + d));
+    return _mm256_max_ps(_mm256_setzero_ps(), v);
+  }
+#endif
+};
+
+// The pooled shape of x [N,H,W,C] under `p`; false (and the status set, naming `op`) when it cannot be pooled.
+struct PoolGeom {
+  int64_t N, H, W, C, OH, OW, padT, padL;
+};
+bool poolGeometry(const PoolAttrs& p, TF_Tensor* x, const char* op, TF_Status* s, PoolGeom& g) {
+  if (api.NumDims(x) != 4) {
+    api.SetStatus(s, TF_INVALID_ARGUMENT, (std::string(op) + ": x must be [N,H,W,C]").c_str());
+    return false;
+  }
+  g.N = api.Dim(x, 0), g.H = api.Dim(x, 1), g.W = api.Dim(x, 2), g.C = api.Dim(x, 3);
+  windowed(g.H, p.kh, p.sh, p.same, g.OH, g.padT);
+  windowed(g.W, p.kw, p.sw, p.same, g.OW, g.padL);
+  if (g.H * g.W * g.C >= INT32_MAX) api.SetStatus(s, TF_INVALID_ARGUMENT, (std::string(op) + ": one example must hold fewer than 2^31 values").c_str());
+  else if (g.OH < 1 || g.OW < 1) api.SetStatus(s, TF_INVALID_ARGUMENT, (std::string(op) + ": the window is larger than the input").c_str());
+  return !tensorFailed(s);
+}
+
+// Batch item b of a max pool with argmax over f(x) (TF's MaxPool and its argmax rule: the first maximum
+// of the window in row-major order; argmax as the offset (h·W + w)·C + c inside the item).
+template <class F>
+void poolItem(const PoolAttrs& p, const PoolGeom& g, int64_t b, const float* xs, float* ys, int32_t* ams, const F& f) {
+  const int64_t H = g.H, W = g.W, C = g.C, OH = g.OH, OW = g.OW;
+  const float* xb = xs + b * H * W * C;
+  for (int64_t oh = 0; oh < OH; oh++) {
+    const int64_t h0 = std::max<int64_t>(oh * p.sh - g.padT, 0), h1 = std::min<int64_t>(oh * p.sh - g.padT + p.kh, H);
+    for (int64_t ow = 0; ow < OW; ow++) {
+      const int64_t w0 = std::max<int64_t>(ow * p.sw - g.padL, 0), w1 = std::min<int64_t>(ow * p.sw - g.padL + p.kw, W);
+      float* ybs = ys + ((b * OH + oh) * OW + ow) * C;
+      int32_t* abs_ = ams + ((b * OH + oh) * OW + ow) * C;
+      const int32_t first = int32_t((h0 * W + w0) * C);
+      int64_t d0 = 0;
+#if defined(__AVX512F__)
+      // 16 channels at a time, the running maximum and its position in registers over the window
+      // (the compiler's own vectorisation of the loop below keeps them in memory: 4× slower).
+      const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+      for (; d0 + 16 <= C; d0 += 16) {
+        __m512 m = f.v16(_mm512_loadu_ps(xb + first + d0), d0);
+        __m512i a = _mm512_add_epi32(_mm512_set1_epi32(first + int32_t(d0)), lane);
+        for (int64_t h = h0; h < h1; h++)
+          for (int64_t w = (h == h0 ? w0 + 1 : w0); w < w1; w++) {
+            const int32_t pos = int32_t((h * W + w) * C + d0);
+            const __m512 v = f.v16(_mm512_loadu_ps(xb + pos), d0);
+            const __mmask16 gt = _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ);
+            m = _mm512_mask_mov_ps(m, gt, v);
+            a = _mm512_mask_mov_epi32(a, gt, _mm512_add_epi32(_mm512_set1_epi32(pos), lane));
+          }
+        _mm512_storeu_ps(ybs + d0, m);
+        _mm512_storeu_si512(abs_ + d0, a);
+      }
+#elif defined(__AVX2__)
+      const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+      for (; d0 + 8 <= C; d0 += 8) {
+        __m256 m = f.v8(_mm256_loadu_ps(xb + first + d0), d0);
+        __m256 a = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_set1_epi32(first + int32_t(d0)), lane));
+        for (int64_t h = h0; h < h1; h++)
+          for (int64_t w = (h == h0 ? w0 + 1 : w0); w < w1; w++) {
+            const int32_t pos = int32_t((h * W + w) * C + d0);
+            const __m256 v = f.v8(_mm256_loadu_ps(xb + pos), d0);
+            const __m256 gt = _mm256_cmp_ps(v, m, _CMP_GT_OQ);
+            m = _mm256_blendv_ps(m, v, gt);
+            a = _mm256_blendv_ps(a, _mm256_castsi256_ps(_mm256_add_epi32(_mm256_set1_epi32(pos), lane)), gt);
+          }
+        _mm256_storeu_ps(ybs + d0, m);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(abs_ + d0), _mm256_castps_si256(a));
+      }
+#endif
+      for (; d0 < C; d0++) {  // the rest (or all, without AVX): the same rule, one channel at a time
+        float m = f.s(xb[first + d0], d0);
+        int32_t a = first + int32_t(d0);
+        for (int64_t h = h0; h < h1; h++)
+          for (int64_t w = (h == h0 ? w0 + 1 : w0); w < w1; w++) {
+            const int32_t pos = int32_t((h * W + w) * C + d0);
+            const float v = f.s(xb[pos], d0);
+            if (v > m) m = v, a = pos;
+          }
+        ybs[d0] = m;
+        abs_[d0] = a;
+      }
+    }
+  }
+}
+
+// Allocates the pooled y and argmax (outputs `out`, `out` + 1) and pools f(x) into them, one task per item.
+template <class F>
+void poolOutputs(const PoolAttrs& p, const PoolGeom& g, TF_OpKernelContext* ctx, int out, const float* xs, TF_Status* s, TF_Tensor*& y, TF_Tensor*& am,
+                 const F& f) {
+  const int64_t dims[4] = {g.N, g.OH, g.OW, g.C};
+  const size_t n = size_t(g.N * g.OH * g.OW * g.C);
+  y = api.AllocateOutput(ctx, out, TF_FLOAT, dims, 4, n * sizeof(float), s);
+  if (!tensorFailed(s)) am = api.AllocateOutput(ctx, out + 1, TF_INT32, dims, 4, n * sizeof(int32_t), s);
+  if (tensorFailed(s)) return;
+  float* ys = static_cast<float*>(api.TensorData(y));
+  int32_t* ams = static_cast<int32_t*>(api.TensorData(am));
+  tasks(int(g.N), g.N * g.H * g.W * g.C, [&](int b) { poolItem(p, g, b, xs, ys, ams, f); });
+}
+
 void poolArgmaxCompute(void* attrs, TF_OpKernelContext* ctx) {
   const PoolAttrs& p = *static_cast<PoolAttrs*>(attrs);
   TF_Status* s = api.NewStatus();
   TF_Tensor *x = nullptr, *y = nullptr, *am = nullptr;
   api.GetInput(ctx, 0, &x, s);
-  if (!tensorFailed(s) && api.NumDims(x) != 4) api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLabMaxPoolArgmax: x must be [N,H,W,C]");
-  if (!tensorFailed(s)) {
-    const int64_t N = api.Dim(x, 0), H = api.Dim(x, 1), W = api.Dim(x, 2), C = api.Dim(x, 3);
-    int64_t OH, OW, padT, padL;
-    windowed(H, p.kh, p.sh, p.same, OH, padT);
-    windowed(W, p.kw, p.sw, p.same, OW, padL);
-    if (H * W * C >= INT32_MAX) api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLabMaxPoolArgmax: one example must hold fewer than 2^31 values");
-    if (!tensorFailed(s) && (OH < 1 || OW < 1)) api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLabMaxPoolArgmax: the window is larger than the input");
-    const int64_t dims[4] = {N, OH, OW, C};
-    if (!tensorFailed(s)) y = api.AllocateOutput(ctx, 0, TF_FLOAT, dims, 4, size_t(N * OH * OW * C) * sizeof(float), s);
-    if (!tensorFailed(s)) am = api.AllocateOutput(ctx, 1, TF_INT32, dims, 4, size_t(N * OH * OW * C) * sizeof(int32_t), s);
-    if (!tensorFailed(s)) {
-      const float* xs = static_cast<const float*>(api.TensorData(x));
-      float* ys = static_cast<float*>(api.TensorData(y));
-      int32_t* ams = static_cast<int32_t*>(api.TensorData(am));
-      tasks(int(N), N * H * W * C, [&](int b) {
-        const float* xb = xs + b * H * W * C;
-        for (int64_t oh = 0; oh < OH; oh++) {
-          const int64_t h0 = std::max<int64_t>(oh * p.sh - padT, 0), h1 = std::min<int64_t>(oh * p.sh - padT + p.kh, H);
-          for (int64_t ow = 0; ow < OW; ow++) {
-            const int64_t w0 = std::max<int64_t>(ow * p.sw - padL, 0), w1 = std::min<int64_t>(ow * p.sw - padL + p.kw, W);
-            float* ybs = ys + ((b * OH + oh) * OW + ow) * C;
-            int32_t* abs_ = ams + ((b * OH + oh) * OW + ow) * C;
-            const int32_t first = int32_t((h0 * W + w0) * C);
-            int64_t d0 = 0;
-#if defined(__AVX512F__)
-            // 16 channels at a time, the running maximum and its position in registers over the window
-            // (the compiler's own vectorisation of the loop below keeps them in memory: 4× slower).
-            const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-            for (; d0 + 16 <= C; d0 += 16) {
-              __m512 m = _mm512_loadu_ps(xb + first + d0);
-              __m512i a = _mm512_add_epi32(_mm512_set1_epi32(first + int32_t(d0)), lane);
-              for (int64_t h = h0; h < h1; h++)
-                for (int64_t w = (h == h0 ? w0 + 1 : w0); w < w1; w++) {
-                  const int32_t pos = int32_t((h * W + w) * C + d0);
-                  const __m512 v = _mm512_loadu_ps(xb + pos);
-                  const __mmask16 gt = _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ);
-                  m = _mm512_mask_mov_ps(m, gt, v);
-                  a = _mm512_mask_mov_epi32(a, gt, _mm512_add_epi32(_mm512_set1_epi32(pos), lane));
-                }
-              _mm512_storeu_ps(ybs + d0, m);
-              _mm512_storeu_si512(abs_ + d0, a);
-            }
-#elif defined(__AVX2__)
-            const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-            for (; d0 + 8 <= C; d0 += 8) {
-              __m256 m = _mm256_loadu_ps(xb + first + d0);
-              __m256 a = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_set1_epi32(first + int32_t(d0)), lane));
-              for (int64_t h = h0; h < h1; h++)
-                for (int64_t w = (h == h0 ? w0 + 1 : w0); w < w1; w++) {
-                  const int32_t pos = int32_t((h * W + w) * C + d0);
-                  const __m256 v = _mm256_loadu_ps(xb + pos);
-                  const __m256 gt = _mm256_cmp_ps(v, m, _CMP_GT_OQ);
-                  m = _mm256_blendv_ps(m, v, gt);
-                  a = _mm256_blendv_ps(a, _mm256_castsi256_ps(_mm256_add_epi32(_mm256_set1_epi32(pos), lane)), gt);
-                }
-              _mm256_storeu_ps(ybs + d0, m);
-              _mm256_storeu_si256(reinterpret_cast<__m256i*>(abs_ + d0), _mm256_castps_si256(a));
-            }
-#endif
-            for (; d0 < C; d0++) {  // the rest (or all, without AVX): the same rule, one channel at a time
-              float m = xb[first + d0];
-              int32_t a = first + int32_t(d0);
-              for (int64_t h = h0; h < h1; h++)
-                for (int64_t w = (h == h0 ? w0 + 1 : w0); w < w1; w++) {
-                  const int32_t pos = int32_t((h * W + w) * C + d0);
-                  if (xb[pos] > m) m = xb[pos], a = pos;
-                }
-              ybs[d0] = m;
-              abs_[d0] = a;
-            }
-          }
-        }
-      });
-    }
-  }
+  PoolGeom g;
+  if (!tensorFailed(s) && poolGeometry(p, x, "GenreLabMaxPoolArgmax", s, g))
+    poolOutputs(p, g, ctx, 0, static_cast<const float*>(api.TensorData(x)), s, y, am, Identity{});
   if (tensorFailed(s)) api.OpKernelContext_Failure(ctx, s);
   for (TF_Tensor* t : {x, y, am})
+    if (t) api.DeleteTensor(t);
+  api.DeleteStatus(s);
+}
+
+// GenreLabBiasReluPool(x, bias) -> y, argmax: GenreLabBiasRelu then GenreLabMaxPoolArgmax in one pass over x.
+void biasReluPoolCompute(void* attrs, TF_OpKernelContext* ctx) {
+  const PoolAttrs& p = *static_cast<PoolAttrs*>(attrs);
+  TF_Status* s = api.NewStatus();
+  TF_Tensor *x = nullptr, *b = nullptr, *y = nullptr, *am = nullptr;
+  api.GetInput(ctx, 0, &x, s);
+  if (!tensorFailed(s)) api.GetInput(ctx, 1, &b, s);
+  PoolGeom g;
+  if (!tensorFailed(s) && poolGeometry(p, x, "GenreLabBiasReluPool", s, g)) {
+    if (api.NumDims(b) != 1 || api.Dim(b, 0) != g.C) api.SetStatus(s, TF_INVALID_ARGUMENT, "GenreLabBiasReluPool: bias must be [C], C the last dim of x");
+    else poolOutputs(p, g, ctx, 0, static_cast<const float*>(api.TensorData(x)), s, y, am, BiasReluOf{static_cast<const float*>(api.TensorData(b))});
+  }
+  if (tensorFailed(s)) api.OpKernelContext_Failure(ctx, s);
+  for (TF_Tensor* t : {x, b, y, am})
     if (t) api.DeleteTensor(t);
   api.DeleteStatus(s);
 }
@@ -661,19 +760,18 @@ struct RowOp : Call {
   float* output(int i) const { return static_cast<float*>(api.TensorData(out[i])); }
 };
 
-void batchNormCompute(void* attrs, TF_OpKernelContext* ctx) {
-  const BnAttrs& p = *static_cast<BnAttrs*>(attrs);
-  RowOp<5, 5> op(ctx, 1, "GenreLabBatchNorm: x must be [..., C] (some rows) and gamma, beta, moving_mean, moving_var [C]");
-  if (!op.ok()) return;
-  const int64_t rows = op.rows, C = op.C;
-  const float *x = op.input(0), *gamma = op.input(1), *beta = op.input(2), *mm = op.input(3), *mv = op.input(4);
-  float *y = op.output(0), *mean = op.output(1), *inv = op.output(2), *nmm = op.output(3), *nmv = op.output(4);
-  std::vector<double> sum(C), sq(C);
+// Training-mode statistics of x's channels (x: rows × C) and what the normalisation and the moving
+// averages need: mean, inv_std = 1/√(var + ε), scale = γ·inv_std, the updated moving mean and variance.
+// The batch mean and biased variance: two passes, sums in double per slab of rows, slabs added in order.
+// `bias` (or null): the normalised input is x + bias, whose statistics are x's with the mean shifted by
+// the bias; `mean` stays x's (what the normalisation subtracts from x), the moving mean gets mean + bias.
+void bnStatistics(const BnAttrs& p, const float* x, int64_t rows, int64_t C, const float* gamma, const float* mm, const float* mv, const float* bias, float* mean,
+                  float* inv, float* scale, float* nmm, float* nmv) {
+  std::vector<double> sum(C), sq(C), mu(C);
   channelSums(rows, C, 1, sum.data(), [&](int64_t r, double* __restrict acc) {
     const float* __restrict xr = x + r * C;
     for (int64_t d = 0; d < C; d++) acc[d] += xr[d];
   });
-  std::vector<double> mu(C);
   for (int64_t d = 0; d < C; d++) mu[d] = sum[d] / double(rows), mean[d] = float(mu[d]);
   channelSums(rows, C, 1, sq.data(), [&](int64_t r, double* __restrict acc) {
     const float* __restrict xr = x + r * C;
@@ -683,14 +781,25 @@ void batchNormCompute(void* attrs, TF_OpKernelContext* ctx) {
       acc[d] += v * v;
     }
   });
-  std::vector<float> scale(C);
   for (int64_t d = 0; d < C; d++) {
     const float var = float(sq[d] / double(rows));
+    const float batchMean = bias ? float(mu[d] + double(bias[d])) : mean[d];
     inv[d] = float(1.0 / std::sqrt(double(var) + double(p.epsilon)));
     scale[d] = gamma[d] * inv[d];
-    nmm[d] = mm[d] - (mm[d] - mean[d]) * p.decay;
+    nmm[d] = mm[d] - (mm[d] - batchMean) * p.decay;
     nmv[d] = mv[d] - (mv[d] - var) * p.decay;
   }
+}
+
+void batchNormCompute(void* attrs, TF_OpKernelContext* ctx) {
+  const BnAttrs& p = *static_cast<BnAttrs*>(attrs);
+  RowOp<5, 5> op(ctx, 1, "GenreLabBatchNorm: x must be [..., C] (some rows) and gamma, beta, moving_mean, moving_var [C]");
+  if (!op.ok()) return;
+  const int64_t rows = op.rows, C = op.C;
+  const float *x = op.input(0), *beta = op.input(2);
+  float *y = op.output(0), *mean = op.output(1);
+  std::vector<float> scale(C);
+  bnStatistics(p, x, rows, C, op.input(1), op.input(3), op.input(4), nullptr, mean, op.output(2), scale.data(), op.output(3), op.output(4));
   rowsParallel(rows, C, [&](int64_t r) {
     const float* __restrict xr = x + r * C;
     float* __restrict yr = y + r * C;
@@ -698,6 +807,22 @@ void batchNormCompute(void* attrs, TF_OpKernelContext* ctx) {
     const float *__restrict m = mean, *__restrict bt = beta;
     for (int64_t d = 0; d < C; d++) yr[d] = (xr[d] - m[d]) * sc[d] + bt[d];
   });
+}
+
+// BatchNorm's gradient as per-channel coefficients, from sums[0..C) = Σ dy and sums[C..2C) = Σ dy·(x − mean):
+// dβ, dγ, and dx = k·dy + a·(x − mean) + b.
+void bnGradCoefficients(const double* sums, int64_t rows, int64_t C, const float* gamma, const float* inv, float* dgamma, float* dbeta, float* k, float* a,
+                        float* b) {
+  for (int64_t d = 0; d < C; d++) {
+    const double db = sums[d], dgHat = sums[C + d] * double(inv[d]);  // dγ = Σ dy·x̂
+    dbeta[d] = float(db);
+    dgamma[d] = float(dgHat);
+    // dx = γ·inv·(dy − dβ/n − x̂·dγ/n) = k·dy + a·(x − mean) + b
+    const double kk = double(gamma[d]) * double(inv[d]);
+    k[d] = float(kk);
+    a[d] = float(-kk * dgHat * double(inv[d]) / double(rows));
+    b[d] = float(-kk * db / double(rows));
+  }
 }
 
 void batchNormGradCompute(void*, TF_OpKernelContext* ctx) {
@@ -717,16 +842,7 @@ void batchNormGradCompute(void*, TF_OpKernelContext* ctx) {
     }
   });
   std::vector<float> k(C), a(C), b(C);
-  for (int64_t d = 0; d < C; d++) {
-    const double db = sums[d], dgHat = sums[C + d] * double(inv[d]);  // dγ = Σ dy·x̂
-    dbeta[d] = float(db);
-    dgamma[d] = float(dgHat);
-    // dx = γ·inv·(dy − dβ/n − x̂·dγ/n) = k·dy + a·(x − mean) + b
-    const double kk = double(gamma[d]) * double(inv[d]);
-    k[d] = float(kk);
-    a[d] = float(-kk * dgHat * double(inv[d]) / double(rows));
-    b[d] = float(-kk * db / double(rows));
-  }
+  bnGradCoefficients(sums.data(), rows, C, gamma, inv, dgamma, dbeta, k.data(), a.data(), b.data());
   rowsParallel(rows, C, [&](int64_t r) {
     const float* __restrict g = dy + r * C;
     const float* __restrict xr = x + r * C;
@@ -735,6 +851,186 @@ void batchNormGradCompute(void*, TF_OpKernelContext* ctx) {
     const float *__restrict kk = k.data(), *__restrict aa = a.data(), *__restrict bb = b.data();
     for (int64_t d = 0; d < C; d++) o[d] = kk[d] * g[d] + aa[d] * (xr[d] - m[d]) + bb[d];
   });
+}
+
+// ---- GenreLabBatchNormReluPool / GenreLabBatchNormReluPoolGrad ----
+
+struct BnPoolAttrs {
+  PoolAttrs pool;
+  BnAttrs bn;
+};
+void* bnPoolCreate(TF_OpKernelConstruction* ctx) {
+  auto* a = new BnPoolAttrs{};
+  auto* p = static_cast<PoolAttrs*>(poolCreate(ctx));
+  auto* b = static_cast<BnAttrs*>(bnCreate(ctx));
+  a->pool = *p, a->bn = *b;
+  delete p;
+  delete b;
+  return a;
+}
+void bnPoolDelete(void* p) { delete static_cast<BnPoolAttrs*>(p); }
+
+// (x, bias, gamma, beta, moving_mean, moving_var) -> y, argmax (pooled), mean, inv_std, new_moving_mean, new_moving_var:
+// BiasAdd → GenreLabBatchNorm → Relu → GenreLabMaxPoolArgmax with x read twice for the statistics and once
+// for the pool, and nothing full-size written.
+void batchNormReluPoolCompute(void* attrs, TF_OpKernelContext* ctx) {
+  const BnPoolAttrs& p = *static_cast<BnPoolAttrs*>(attrs);
+  Call c(ctx, 6);
+  PoolGeom g;
+  if (!c.ok() || !poolGeometry(p.pool, c.in[0], "GenreLabBatchNormReluPool", c.s, g)) return;
+  for (int i = 1; i < 6; i++)
+    if (api.NumDims(c.in[i]) != 1 || api.Dim(c.in[i], 0) != g.C)
+      return c.fail("GenreLabBatchNormReluPool: bias, gamma, beta, moving_mean, moving_var must be [C], C the last dim of x");
+  const int64_t C = g.C, rows = g.N * g.H * g.W;
+  if (rows < 1) return c.fail("GenreLabBatchNormReluPool: x has no rows");
+  std::vector<float> stats(size_t(5 * C));
+  float *mean = stats.data(), *inv = mean + C, *nmm = inv + C, *nmv = nmm + C, *scale = nmv + C;
+  bnStatistics(p.bn, c.f(0), rows, C, c.f(2), c.f(4), c.f(5), c.f(1), mean, inv, scale, nmm, nmv);
+  TF_Tensor *y = nullptr, *am = nullptr;
+  poolOutputs(p.pool, g, ctx, 0, c.f(0), c.s, y, am, BnReluOf{mean, scale, c.f(3)});
+  c.out.push_back(y);
+  c.out.push_back(am);
+  for (int i = 0; i < 4 && c.ok(); i++) {
+    float* o = c.output({C});
+    if (o) std::copy(stats.data() + i * C, stats.data() + (i + 1) * C, o);
+  }
+}
+
+// One batch item of a pooled gradient after a ReLU: dz = dy·(y > 0) (as TF's ReluGrad) at the argmax
+// positions (a foreign argmax outside the item is skipped), pooled values in output order.
+// poolBnSums: s0[d] += dz, s1[d] += dz·(x[argmax] − mean[d]), in double, in output order per channel.
+// poolScatterScaled: dx[argmax] += k[d]·dz in output order, sum[d] += k[d]·dz (float).
+// The AVX-512 paths (16 channels a vector, gathers/scatters: the lanes of one vector are different
+// channels, so different addresses) do the same float/double operations in the same order per channel
+// as the scalar loops: the same bits.
+void poolBnSums(int64_t C, int64_t pooled, int64_t item, const float* g, const float* y, const int32_t* am, const float* x, const float* mean, double* s0,
+                double* s1) {
+  int64_t d0 = 0;
+#if defined(__AVX512F__)
+  const __m512i items = _mm512_set1_epi32(int32_t(item));
+  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
+  for (; d0 + 16 <= C; d0 += 16) {
+    __m512d a0l = _mm512_loadu_pd(s0 + d0), a0h = _mm512_loadu_pd(s0 + d0 + 8), a1l = _mm512_loadu_pd(s1 + d0), a1h = _mm512_loadu_pd(s1 + d0 + 8);
+    const __m512 mv = _mm512_loadu_ps(mean + d0);
+    const __m512d ml = _mm512_cvtps_pd(_mm512_castps512_ps256(mv)), mh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(mv, 1));
+    for (int64_t j = d0; j < pooled; j += C) {
+      const __m512i at = _mm512_loadu_si512(am + j);
+      const __mmask16 ok = _mm512_cmplt_epu32_mask(at, items);
+      const __mmask16 pos = _mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ);
+      const __m512 v = _mm512_maskz_mov_ps(ok, _mm512_mul_ps(_mm512_loadu_ps(g + j), _mm512_maskz_mov_ps(pos, one)));
+      const __m512 xv = _mm512_mask_i32gather_ps(mv, ok, at, x, 4);
+      const __m512d vl = _mm512_cvtps_pd(_mm512_castps512_ps256(v)), vh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1));
+      const __m512d xl = _mm512_cvtps_pd(_mm512_castps512_ps256(xv)), xh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(xv, 1));
+      a0l = _mm512_add_pd(a0l, vl), a0h = _mm512_add_pd(a0h, vh);
+      a1l = _mm512_add_pd(a1l, _mm512_mul_pd(vl, _mm512_sub_pd(xl, ml)));
+      a1h = _mm512_add_pd(a1h, _mm512_mul_pd(vh, _mm512_sub_pd(xh, mh)));
+    }
+    _mm512_storeu_pd(s0 + d0, a0l), _mm512_storeu_pd(s0 + d0 + 8, a0h), _mm512_storeu_pd(s1 + d0, a1l), _mm512_storeu_pd(s1 + d0 + 8, a1h);
+  }
+#endif
+  for (; d0 < C; d0++) {
+    double a0 = s0[d0], a1 = s1[d0];
+    for (int64_t j = d0; j < pooled; j += C) {
+      const bool ok = uint32_t(am[j]) < uint32_t(item);
+      const float v = ok ? g[j] * (y[j] > 0.f ? 1.f : 0.f) : 0.f;
+      a0 += double(v);
+      a1 += double(v) * (double(ok ? x[am[j]] : mean[d0]) - double(mean[d0]));
+    }
+    s0[d0] = a0, s1[d0] = a1;
+  }
+}
+
+void poolScatterScaled(int64_t C, int64_t pooled, int64_t item, const float* g, const float* y, const int32_t* am, const float* k, float* dx, float* sum) {
+  int64_t d0 = 0;
+#if defined(__AVX512F__)
+  const __m512i items = _mm512_set1_epi32(int32_t(item));
+  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
+  for (; d0 + 16 <= C; d0 += 16) {
+    const __m512 kv = _mm512_loadu_ps(k + d0);
+    __m512 acc = _mm512_loadu_ps(sum + d0);
+    for (int64_t j = d0; j < pooled; j += C) {
+      const __m512i at = _mm512_loadu_si512(am + j);
+      const __mmask16 ok = _mm512_cmplt_epu32_mask(at, items);
+      const __mmask16 pos = _mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ);
+      const __m512 v = _mm512_maskz_mov_ps(ok, _mm512_mul_ps(kv, _mm512_mul_ps(_mm512_loadu_ps(g + j), _mm512_maskz_mov_ps(pos, one))));
+      const __m512 cur = _mm512_mask_i32gather_ps(zero, ok, at, dx, 4);
+      _mm512_mask_i32scatter_ps(dx, ok, at, _mm512_add_ps(cur, v), 4);
+      acc = _mm512_add_ps(acc, v);
+    }
+    _mm512_storeu_ps(sum + d0, acc);
+  }
+#endif
+  for (; d0 < C; d0++) {
+    float acc = sum[d0];
+    for (int64_t j = d0; j < pooled; j += C) {
+      const bool ok = uint32_t(am[j]) < uint32_t(item);
+      const float v = ok ? k[d0] * (g[j] * (y[j] > 0.f ? 1.f : 0.f)) : 0.f;
+      if (ok) dx[am[j]] += v;
+      acc += v;
+    }
+    sum[d0] = acc;
+  }
+}
+
+// (dy, argmax, y (pooled), x, gamma, mean, inv_std) -> dx, dgamma, dbeta, dbias: the unfused chain's
+// gradients GenreLabMaxPoolScatter → ReluGrad → GenreLabBatchNormGrad → BiasAddGrad. The scattered,
+// ReLU-masked gradient dz is nonzero only at argmax positions, so BN's sums Σ dz and Σ dz·(x − mean)
+// come from the pooled tensors (x gathered at the argmax); dx = a·(x − mean) + b everywhere plus k·dz at
+// the argmax positions, one item at a time (its dx stays in cache for the scatter); dbias = Σ dx.
+void batchNormReluPoolGradCompute(void*, TF_OpKernelContext* ctx) {
+  static const char* what = "GenreLabBatchNormReluPoolGrad: dy, argmax, y must be one pooled shape [N,OH,OW,C] of x [N,H,W,C], gamma, mean, inv_std [C]";
+  Call c(ctx, 7);
+  if (!c.ok()) return;
+  TF_Tensor *dyt = c.in[0], *amt = c.in[1], *yt = c.in[2], *xt = c.in[3];
+  bool fits = api.NumDims(dyt) == 4 && api.NumDims(xt) == 4 && c.sameShape(0, 1) && c.sameShape(0, 2) && api.Dim(dyt, 0) == api.Dim(xt, 0) &&
+              api.Dim(dyt, 3) == api.Dim(xt, 3);
+  const int64_t N = fits ? api.Dim(xt, 0) : 0, H = fits ? api.Dim(xt, 1) : 0, W = fits ? api.Dim(xt, 2) : 0, C = fits ? api.Dim(xt, 3) : 0;
+  for (int i = 4; fits && i < 7; i++) fits = api.NumDims(c.in[i]) == 1 && api.Dim(c.in[i], 0) == C;
+  if (!fits || N * H * W < 1) return c.fail(what);
+  if (H * W * C >= INT32_MAX) return c.fail("GenreLabBatchNormReluPoolGrad: one example must hold fewer than 2^31 values");
+  const int64_t item = H * W * C, pooled = api.Dim(dyt, 1) * api.Dim(dyt, 2) * C, rows = N * H * W;
+  const float *dy = c.f(0), *y = c.f(2), *x = c.f(3), *gamma = c.f(4), *mean = c.f(5), *inv = c.f(6);
+  const int32_t* am = static_cast<const int32_t*>(api.TensorData(amt));
+  float* dx = c.output(dimsOf(xt));
+  float* dgamma = c.output({C});
+  float* dbeta = c.output({C});
+  float* dbias = c.output({C});
+  if (!c.ok()) return;
+  // Per item: [0, C) Σ dz, [C, 2C) Σ dz·(x − mean); then (second pass) Σ dx's two parts.
+  std::vector<double> partial(size_t(N) * 2 * C, 0.0);
+  tasks(int(N), N * item, [&](int b) {
+    double* acc = partial.data() + size_t(b) * 2 * C;
+    poolBnSums(C, pooled, item, dy + b * pooled, y + b * pooled, am + b * pooled, x + b * item, mean, acc, acc + C);
+  });
+  std::vector<double> sums(size_t(2 * C), 0.0);
+  for (int64_t b = 0; b < N; b++)
+    for (int64_t d = 0; d < 2 * C; d++) sums[d] += partial[size_t(b) * 2 * C + d];
+  std::vector<float> k(C), a(C), bb(C);
+  bnGradCoefficients(sums.data(), rows, C, gamma, inv, dgamma, dbeta, k.data(), a.data(), bb.data());
+  tasks(int(N), N * item, [&](int b) {
+    const float* xb = x + b * item;
+    float* ob = dx + b * item;
+    std::vector<float> base(C, 0.f), scattered(C, 0.f);
+    float* __restrict sb = base.data();
+    const float *__restrict m = mean, *__restrict aa = a.data(), *__restrict b0 = bb.data();
+    for (int64_t r = 0; r < H * W; r++) {
+      const float* __restrict xr = xb + r * C;
+      float* __restrict o = ob + r * C;
+      for (int64_t d = 0; d < C; d++) {
+        const float v = aa[d] * (xr[d] - m[d]) + b0[d];
+        o[d] = v;
+        sb[d] += v;
+      }
+    }
+    poolScatterScaled(C, pooled, item, dy + b * pooled, y + b * pooled, am + b * pooled, k.data(), ob, scattered.data());
+    double* acc = partial.data() + size_t(b) * 2 * C;
+    for (int64_t d = 0; d < C; d++) acc[d] = sb[d], acc[C + d] = scattered[d];
+  });
+  for (int64_t d = 0; d < C; d++) {
+    double s = 0.0;
+    for (int64_t b = 0; b < N; b++) s += partial[size_t(b) * 2 * C + d] + partial[size_t(b) * 2 * C + C + d];
+    dbias[d] = float(s);
+  }
 }
 
 // ---- GenreLabAttention / GenreLabLayerNorm / GenreLabDropout ----
@@ -960,6 +1256,13 @@ std::string registerOps() {
                batchNormCompute, bnDelete, s);
     registerOp("GenreLabBatchNormGrad", {"dy: float", "x: float", "gamma: float", "mean: float", "inv_std: float"}, {"dx: float", "dgamma: float", "dbeta: float"}, {},
                noAttrs, batchNormGradCompute, noDelete, s);
+    registerOp("GenreLabBiasReluPool", {"x: float", "bias: float"}, {"y: float", "argmax: int32"}, poolAttrs, poolCreate, biasReluPoolCompute, poolDelete, s);
+    registerOp("GenreLabBatchNormReluPool", {"x: float", "bias: float", "gamma: float", "beta: float", "moving_mean: float", "moving_var: float"},
+               {"y: float", "argmax: int32", "mean: float", "inv_std: float", "new_moving_mean: float", "new_moving_var: float"},
+               {"epsilon: float", "decay: float", "ksize: list(int) >= 4", "strides: list(int) >= 4", "padding: {'SAME', 'VALID'}"}, bnPoolCreate,
+               batchNormReluPoolCompute, bnPoolDelete, s);
+    registerOp("GenreLabBatchNormReluPoolGrad", {"dy: float", "argmax: int32", "y: float", "x: float", "gamma: float", "mean: float", "inv_std: float"},
+               {"dx: float", "dgamma: float", "dbeta: float", "dbias: float"}, {}, noAttrs, batchNormReluPoolGradCompute, noDelete, s);
     registerOp("GenreLabBiasRelu", {"x: float", "bias: float"}, {"y: float"}, {}, noAttrs, biasReluCompute, noDelete, s);
     registerOp("GenreLabReluBiasGrad", {"dy: float", "y: float"}, {"dz: float", "db: float"}, {}, noAttrs, reluBiasGradCompute, noDelete, s);
     registerOp("GenreLabAttention", {"qkv: float"}, {"out: float", "lse: float"}, {"heads: int >= 1"}, headsCreate, attentionCompute, intDelete, s);
