@@ -109,9 +109,9 @@ class ConvStage implements Stage {
   readonly keepsInput = true;
   readonly keepsOutput: boolean;
   readonly weights: TF.LayerVariable[];
-  private readonly relu: boolean;
-  private readonly me: ConvInternals;
-  private readonly conv: OpAttr[];
+  readonly relu: boolean;
+  readonly me: ConvInternals;
+  readonly conv: OpAttr[];
   private readonly biasAttrs: OpAttr[];
   private x: Act | null = null;
   private y: Act | null = null;
@@ -144,21 +144,24 @@ class ConvStage implements Stage {
     return y;
   }
   backward(h: Handles, dy: H, needDx: boolean, grads: Map<TF.LayerVariable, H>, pre?: Back['reluBias']): Back {
-    const r = h.r;
     const x = this.x!;
-    const kernel = this.me.kernel;
     let dz = dy;
     let db: H | null = null;
     if (pre) db = pre.db;
     else if (this.me.bias && this.relu) [dz, db] = h.run('GenreLabReluBiasGrad', [], [dy, this.y!.id], 2).map((o) => o.id);
-    else if (this.relu) dz = h.run1('ReluGrad', [r.tFloat], [dy, this.y!.id]);
+    else if (this.relu) dz = h.run1('ReluGrad', [h.r.tFloat], [dy, this.y!.id]);
     if (this.me.bias && db === null) db = h.run1('BiasAddGrad', this.biasAttrs, [dz]);
-    const w = varId(r, kernel);
-    grads.set(kernel, h.run1('Conv2DBackpropFilter', this.conv, [x.id, r.int32(kernel.shape as number[]), dz]));
-    if (this.me.bias) grads.set(this.me.bias, db!);
-    const dx = needDx ? h.run1('Conv2DBackpropInput', this.conv, [r.int32(x.shape), w, dz]) : null;
+    const dx = this.weightGrads(h, x, dz, db, needDx, grads);
     if (dz !== dy) h.drop(dz);
     return { dx };
+  }
+  /** Given dz at the conv's output (before bias) and the bias' gradient: the kernel's gradient and, when asked, the input's. */
+  weightGrads(h: Handles, x: Act, dz: H, db: H | null, needDx: boolean, grads: Map<TF.LayerVariable, H>): H | null {
+    const r = h.r;
+    const kernel = this.me.kernel;
+    grads.set(kernel, h.run1('Conv2DBackpropFilter', this.conv, [x.id, r.int32(kernel.shape as number[]), dz]));
+    if (this.me.bias) grads.set(this.me.bias, db!);
+    return needDx ? h.run1('Conv2DBackpropInput', this.conv, [r.int32(x.shape), varId(r, kernel), dz]) : null;
   }
   release(h: Handles): void {
     if (this.y) h.drop(this.y.id);
@@ -171,7 +174,7 @@ class PoolStage implements Stage {
   readonly keepsInput = false;
   readonly keepsOutput: boolean;
   readonly weights: TF.LayerVariable[] = [];
-  private readonly attrs: OpAttr[];
+  readonly attrs: OpAttr[];
   private argmax: H | null = null;
   private y: Act | null = null;
   private xShape: number[] = [];
@@ -217,13 +220,26 @@ interface BnInternals {
   movingVariance: TF.LayerVariable;
 }
 
+/** The new moving statistics (handles the op made, updated as tfjs-layers updates them) into the layer's variables. */
+function writeMoving(h: Handles, me: BnInternals, mm: Act, mv: Act): void {
+  for (const [v, o] of [
+    [me.movingMean, mm],
+    [me.movingVariance, mv],
+  ] as const) {
+    h.disown(o.id);
+    const t = h.r.toTensor(o);
+    v.write(t);
+    t.dispose();
+  }
+}
+
 /** lib/layers/batchNorm.ts' addon path: GenreLabBatchNorm (moving statistics written back) and its gradient. */
 class BatchNormStage implements Stage {
   readonly keepsInput = true;
   readonly keepsOutput = false;
   readonly weights: TF.LayerVariable[];
-  private readonly me: BnInternals;
-  private readonly attrs: OpAttr[];
+  readonly me: BnInternals;
+  readonly attrs: OpAttr[];
   private x: Act | null = null;
   private mean: H | null = null;
   private inv: H | null = null;
@@ -240,16 +256,7 @@ class BatchNormStage implements Stage {
     const me = this.me;
     const ids = [x.id, ...[me.gamma, me.beta, me.movingMean, me.movingVariance].map((v) => varId(r, v))];
     const [y, mean, inv, mm, mv] = h.run('GenreLabBatchNorm', this.attrs, ids, 5);
-    // The moving statistics, updated by the op as tfjs-layers updates them, go to the layer's variables.
-    for (const [v, o] of [
-      [me.movingMean, mm],
-      [me.movingVariance, mv],
-    ] as const) {
-      h.disown(o.id);
-      const t = r.toTensor(o);
-      v.write(t);
-      t.dispose();
-    }
+    writeMoving(h, me, mm, mv);
     this.x = x;
     this.mean = mean.id;
     this.inv = inv.id;
@@ -269,6 +276,122 @@ class BatchNormStage implements Stage {
     this.x = null;
     this.mean = this.inv = null;
   }
+}
+
+/**
+ * conv (bias, ReLU) → max pool as two ops forward (Conv2D, GenreLabBiasReluPool: bias, ReLU and pool in one
+ * pass, no full-size activation written) and the pool's scatter gradient with the ReLU mask and the bias'
+ * sum (GenreLabMaxPoolScatterRelu) before the conv's: the lecture CNN's and seed 004's blocks.
+ */
+class ConvReluPoolStage implements Stage {
+  readonly keepsInput = true;
+  readonly keepsOutput = true;
+  readonly weights: TF.LayerVariable[];
+  readonly layer: TF.layers.Layer;
+  private x: Act | null = null;
+  private y: Act | null = null;
+  private argmax: H | null = null;
+  private cShape: number[] = [];
+  constructor(
+    private readonly conv: ConvStage,
+    private readonly pool: PoolStage,
+  ) {
+    this.layer = conv.layer;
+    this.weights = conv.weights;
+  }
+  forward(h: Handles, x: Act): Act {
+    const r = h.r;
+    const c = h.run('Conv2D', this.conv.conv, [x.id, varId(r, this.conv.me.kernel)], 1)[0];
+    const [y, argmax] = h.run('GenreLabBiasReluPool', this.pool.attrs, [c.id, varId(r, this.conv.me.bias!)], 2);
+    h.drop(c.id);
+    this.cShape = c.shape;
+    this.x = x;
+    this.y = y;
+    this.argmax = argmax.id;
+    return y;
+  }
+  backward(h: Handles, dy: H, needDx: boolean, grads: Map<TF.LayerVariable, H>): Back {
+    const [dz, db] = h.run('GenreLabMaxPoolScatterRelu', [], [dy, this.argmax!, this.y!.id, h.r.int32(this.cShape)], 2).map((o) => o.id);
+    const dx = this.conv.weightGrads(h, this.x!, dz, db, needDx, grads);
+    h.drop(dz);
+    return { dx };
+  }
+  release(h: Handles): void {
+    h.drop(this.argmax, this.y?.id);
+    this.x = this.y = null;
+    this.argmax = null;
+  }
+}
+
+/**
+ * conv (bias, no activation) → batch norm (training) → ReLU → max pool, seed 001's block: Conv2D and
+ * GenreLabBatchNormReluPool forward (the bias only shifts the batch mean, so the statistics come from the
+ * conv's output; the moving statistics are updated for the biased input as the layer does; nothing
+ * full-size written but the conv's output), GenreLabBatchNormReluPoolGrad back (scatter, ReLU mask, batch
+ * norm's and the bias' gradients in one op) before the conv's.
+ */
+class ConvBnReluPoolStage implements Stage {
+  readonly keepsInput = true;
+  readonly keepsOutput = true;
+  readonly weights: TF.LayerVariable[];
+  readonly layer: TF.layers.Layer;
+  private readonly attrs: OpAttr[];
+  private x: Act | null = null;
+  private c: Act | null = null;
+  private saved: H[] = [];
+  constructor(
+    private readonly conv: ConvStage,
+    private readonly bn: BatchNormStage,
+    pool: PoolStage,
+  ) {
+    this.layer = conv.layer;
+    this.weights = [...conv.weights, ...bn.weights];
+    this.attrs = [...bn.attrs, ...pool.attrs];
+  }
+  forward(h: Handles, x: Act): Act {
+    const r = h.r;
+    const bn = this.bn.me;
+    const c = h.run('Conv2D', this.conv.conv, [x.id, varId(r, this.conv.me.kernel)], 1)[0];
+    const ids = [c.id, ...[this.conv.me.bias!, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance].map((v) => varId(r, v))];
+    const [y, argmax, mean, inv, mm, mv] = h.run('GenreLabBatchNormReluPool', this.attrs, ids, 6);
+    writeMoving(h, bn, mm, mv);
+    this.x = x;
+    this.c = c;
+    this.saved = [y.id, argmax.id, mean.id, inv.id];
+    return y;
+  }
+  backward(h: Handles, dy: H, needDx: boolean, grads: Map<TF.LayerVariable, H>): Back {
+    const r = h.r;
+    const bn = this.bn.me;
+    const [y, argmax, mean, inv] = this.saved;
+    const [dc, dg, db, dbias] = h.run('GenreLabBatchNormReluPoolGrad', [], [dy, argmax, y, this.c!.id, varId(r, bn.gamma), mean, inv], 4).map((o) => o.id);
+    grads.set(bn.gamma, dg);
+    grads.set(bn.beta, db);
+    const dx = this.conv.weightGrads(h, this.x!, dc, dbias, needDx, grads);
+    h.drop(dc);
+    return { dx };
+  }
+  release(h: Handles): void {
+    h.drop(this.c?.id, ...this.saved);
+    this.saved = [];
+    this.x = this.c = null;
+  }
+}
+
+/** Fuses a conv's block with the layers after it where an addon op covers the whole block (see the stages above). */
+function fuse(stages: Stage[]): Stage[] {
+  const out: Stage[] = [];
+  for (let i = 0; i < stages.length; i++) {
+    const [a, b, c, d] = stages.slice(i, i + 4);
+    if (a instanceof ConvStage && a.reluBias && b instanceof PoolStage) {
+      out.push(new ConvReluPoolStage(a, b));
+      i += 1;
+    } else if (a instanceof ConvStage && !a.relu && a.me.bias && b instanceof BatchNormStage && c instanceof ReluStage && d instanceof PoolStage) {
+      out.push(new ConvBnReluPoolStage(a, b, d));
+      i += 3;
+    } else out.push(a);
+  }
+  return out;
 }
 
 interface DenseInternals {
@@ -561,10 +684,11 @@ export function rawStepPlan(net: TF.LayersModel, o: RawStepOptions): { ok: true;
     if (typeof s === 'string') return no(s);
     stages.push(s);
   }
-  const covered = new Set(stages.flatMap((s) => s.weights));
+  const fused = process.env.GENRE_LAB_RAW_STEP_FUSE === '0' ? stages : fuse(stages);
+  const covered = new Set(fused.flatMap((s) => s.weights));
   const trainable = net.trainableWeights;
   if (trainable.length !== covered.size || trainable.some((w) => !covered.has(w))) return no('trainable weights outside the covered layers');
-  return { ok: true, stages };
+  return { ok: true, stages: fused };
 }
 
 const stats = { steps: 0 };
