@@ -19,8 +19,9 @@ const ops = nativeTfOpsStatus();
 const skip = !ops.active && `the addon's TF ops are not active: ${ops.reason}`;
 
 /** The experiments whose networks the step must cover, with a small input of their kind. */
-const CASES: { experiment: string; shape: number[]; classes: number }[] = [
+const CASES: { experiment: string; shape: number[]; classes: number; l2?: number }[] = [
   { experiment: 'lecture-mlp', shape: [130, 13], classes: 10 },
+  { experiment: 'lecture-mlp-regularised', shape: [130, 13], classes: 10 },
   { experiment: 'lecture-cnn', shape: [130, 13, 1], classes: 10 },
   { experiment: 'seed001-cnn', shape: [13, 259, 1], classes: 8 },
   { experiment: 'seed004-cnn', shape: [20, 111, 1], classes: 10 },
@@ -36,7 +37,7 @@ interface Run {
   kind?: string;
 }
 
-async function train(experiment: string, shape: number[], classes: number, raw: boolean): Promise<Run> {
+async function train(experiment: string, shape: number[], classes: number, raw: boolean, l2 = 0): Promise<Run> {
   const exp = EXPERIMENTS.find((e) => e.id === experiment)!;
   const before = process.env.GENRE_LAB_RAW_STEP;
   process.env.GENRE_LAB_RAW_STEP = raw ? '1' : '0';
@@ -49,7 +50,7 @@ async function train(experiment: string, shape: number[], classes: number, raw: 
     const labels = Int32Array.from({ length: n }, () => Math.floor(rand() * classes));
     const train = arrayBatches({ x, shape, labels, numClasses: classes }, { batchSize: 8, random: mulberry32(9) });
     const steps0 = rawStepStats().steps;
-    const h = await fit(model, { epochs: 3, train, output: exp.output, optimizer: exp.profiles.full.optimizer, verbose: false, seed: 1 });
+    const h = await fit(model, { epochs: 3, train, output: exp.output, optimizer: exp.profiles.full.optimizer, verbose: false, seed: 1, l2 });
     const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
     const noise = noiseDriven(model);
     model.dispose();
@@ -95,10 +96,11 @@ function relDiff(a: Float32Array[], b: Float32Array[]): number {
   return worst;
 }
 
-for (const c of CASES)
-  test(`raw step: ${c.experiment} trains as trainOnBatch does (losses, accuracies, weights, moving statistics)`, { skip }, async () => {
-    const raw = await train(c.experiment, c.shape, c.classes, true);
-    const ref = await train(c.experiment, c.shape, c.classes, false);
+for (const c of [...CASES, { ...CASES.find((k) => k.experiment === 'seed001-cnn')!, l2: 1e-3 }])
+  test(`raw step: ${c.experiment}${c.l2 ? " with fit's l2" : ''} trains as trainOnBatch does (losses, accuracies, weights, moving statistics)`, { skip }, async () => {
+    const l2 = c.l2 ?? 0;
+    const raw = await train(c.experiment, c.shape, c.classes, true, l2);
+    const ref = await train(c.experiment, c.shape, c.classes, false, l2);
     assert.ok(raw.steps === 9, `the raw step ran ${raw.steps} times, expected 9 (3 epochs × 3 batches)`);
     assert.equal(ref.steps, 0);
     // fit's history says which step trained.
@@ -139,7 +141,6 @@ test('raw step: covers the CNN and MLP experiments on the native CPU backend, ha
       const p = rawStepPlan(net, { output, optimizer, customLoss: false, l2: 0, ...o });
       assert.ok(!p.ok && why.test(p.reason), `${c.experiment}: expected a refusal matching ${why}, got ${p.ok ? 'ok' : p.reason}`);
     };
-    not({ l2: 1e-3 }, /L2/);
     not({ clipNorm: 1 }, /clipping/);
     not({ customLoss: true }, /custom loss/);
     not({ optimizer: tf.train.sgd(0.1) }, /FusedAdam/);

@@ -12,7 +12,7 @@
 import { tf, type TF } from '../backend';
 import { installNativeKernels } from '../layers/nativeKernels';
 import { installTapeRelease } from './tapeRelease';
-import { rawStep } from './rawStep';
+import { l2Weights, rawStep } from './rawStep';
 import type { OutputKind } from '../models/summary';
 import type { BatchSource } from './data';
 import { evaluate } from './evaluate';
@@ -103,7 +103,7 @@ async function fitLoop(model: TF.LayersModel, opts: FitOptions): Promise<History
   if (opts.clipNorm) optimizer = withGradientClipping(optimizer, opts.clipNorm);
   const baseLoss = opts.loss ?? defaultLoss(output);
   const l2 = opts.l2 ?? 0;
-  const kernels = l2 > 0 ? net.trainableWeights.filter((w) => /kernel/.test(w.originalName ?? w.name)) : [];
+  const kernels = l2 > 0 ? l2Weights(net) : [];
   const loss: LossFn = l2 > 0 ? (yt, yp) => tf.add(baseLoss(yt, yp), tf.mul(l2, tf.addN(kernels.map((w) => tf.sum(tf.square(w.read())))))) : baseLoss;
   // Multi-label runs log no train accuracy: thresholded binary accuracy says nothing there (most
   // labels are 0); their per-epoch metric is the validation AP (valApMicro / valApWeighted).

@@ -13,7 +13,7 @@
  * the addon's TF ops, a model whose layers form a chain of supported layers (InputLayer, our Conv2D,
  * MaxPooling2D and BatchNormalization, Dense, Flatten, ReLU / Activation relu or linear, tfjs' Dropout,
  * ZeroPadding2D; no regularisers or constraints, everything trainable), cross-entropy from logits (the
- * default loss of a softmax or logits model), FusedAdam, no L2 term and no gradient clipping. Anything
+ * default loss of a softmax or logits model; fit's L2 term on kernels too), FusedAdam, no gradient clipping. Anything
  * else trains through `trainOnBatch` as before; `rawStepPlan(net)` says which and why.
  * GENRE_LAB_RAW_STEP=0 turns it off (for before/after measurements).
  *
@@ -573,17 +573,24 @@ function isIdentity(l: TF.layers.Layer): boolean {
 const TfjsDropout = tf.layers.dropout({ rate: 0.5 }).constructor;
 const TfjsDense = tf.layers.dense({ units: 1 }).constructor;
 
+/** The L2 coefficient of a layer's kernel regularizer (`tf.regularizers.l2`), 0 without one, null for any other kind. */
+function kernelL2(l: TF.layers.Layer): number | null {
+  const reg = (l as unknown as { kernelRegularizer?: { getClassName(): string; l1?: number; l2?: number } | null }).kernelRegularizer;
+  if (reg == null) return 0;
+  return reg.getClassName() === 'L1L2' && !reg.l1 && typeof reg.l2 === 'number' ? reg.l2 : null;
+}
+
+/** Whether `l` has a regularizer or constraint the step does not apply (it applies a kernel's L2 regularizer). */
 function regularised(l: TF.layers.Layer): boolean {
   const me = l as unknown as Record<string, unknown>;
-  return ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint', 'gammaRegularizer', 'betaRegularizer', 'gammaConstraint', 'betaConstraint'].some(
-    (k) => me[k] != null,
-  );
+  if (kernelL2(l) === null) return true;
+  return ['biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint', 'gammaRegularizer', 'betaRegularizer', 'gammaConstraint', 'betaConstraint'].some((k) => me[k] != null);
 }
 
 /** The stage running `l`, or why there is none. */
 function stageFor(r: RawOps, l: TF.layers.Layer, prev: Stage | undefined): Stage | string {
   const c = className(l);
-  if (regularised(l)) return `${l.name}: regularisers or constraints`;
+  if (regularised(l)) return `${l.name}: regularisers or constraints other than an L2 on the kernel`;
   if (!l.trainable && l.weights.length) return `${l.name}: frozen weights`;
   const input = l.input;
   if (Array.isArray(input)) return `${l.name}: several inputs`;
@@ -655,6 +662,11 @@ function chain(net: TF.LayersModel): TF.layers.Layer[] | string {
   return layers;
 }
 
+/** The weights fit's `l2` penalises: every trainable weight named `kernel` (Keras `regularizers.l2` on kernels). */
+export function l2Weights(net: TF.LayersModel): TF.LayerVariable[] {
+  return net.trainableWeights.filter((w) => /kernel/.test(w.originalName ?? w.name));
+}
+
 export interface RawStepOptions {
   /** After lib/train/fit.ts' trainingView: the step covers 'logits' (cross-entropy from logits). */
   output: string;
@@ -671,7 +683,6 @@ export function rawStepPlan(net: TF.LayersModel, o: RawStepOptions): { ok: true;
   if (!nativeTfOpsStatus().active) return no(`the addon's TF ops are not active (${nativeTfOpsStatus().reason})`);
   if (o.output !== 'logits') return no(`output ${o.output}: the step covers cross-entropy from logits`);
   if (o.customLoss) return no('a custom loss');
-  if (o.l2 > 0) return no('an L2 term');
   if (o.clipNorm) return no('gradient clipping');
   if (!(o.optimizer instanceof FusedAdam) || FusedAdam.path() !== 'addon') return no('the optimizer is not FusedAdam on the addon path');
   const layers = chain(net);
@@ -717,6 +728,16 @@ export function rawStep(net: TF.LayersModel, o: RawStepOptions): { step: RawStep
   // Stages before the first with weights need no gradient at all; the first with weights needs no dx.
   const firstWeighted = stages.findIndex((s) => s.weights.length > 0);
   const ce = [r.tFloat];
+  // L2 terms, fit's l2·Σ‖kernel‖² and the layers' kernel regularizers (tf.regularizers.l2), as tfjs
+  // differentiates them: a kernel's gradient gains c·(2·w), the loss c·‖w‖², c the sum of its coefficients.
+  const coef = new Map<TF.LayerVariable, number>();
+  if (o.l2 > 0) for (const w of l2Weights(net)) coef.set(w, o.l2);
+  for (const l of net.layers) {
+    const c = kernelL2(l);
+    const kernel = (l as unknown as { kernel?: TF.LayerVariable }).kernel;
+    if (c && kernel) coef.set(kernel, (coef.get(kernel) ?? 0) + c);
+  }
+  const penalised = [...coef.entries()];
   return {
     reason: 'covered',
     step: {
@@ -757,6 +778,23 @@ export function rawStep(net: TF.LayersModel, o: RawStepOptions): { step: RawStep
             dy = back.dx ?? -1;
           }
           if (dy !== -1) h.drop(dy);
+          let penalty = 0;
+          if (penalised.length) {
+            const scalar = (v: number) => h.own(r.b.createTensor([], r.b.TF_FLOAT, Float32Array.of(v)));
+            const two = scalar(2);
+            const terms = penalised.map(([w, c]) => {
+              const wi = varId(r, w);
+              const g = grads.get(w)!;
+              const rate = scalar(c);
+              const scaled = h.run1('Mul', ce, [h.run1('Mul', ce, [wi, two]), rate]);
+              grads.set(w, h.run1('AddV2', ce, [g, scaled]));
+              h.drop(g, scaled);
+              const sum = h.run1('Sum', [r.bool('keep_dims', false), r.tFloat, r.type('Tidx', 'int32')], [h.run1('Square', ce, [wi]), r.int32(w.shape.map((_, k) => k))]);
+              return h.run1('Mul', ce, [rate, sum]);
+            });
+            const total = terms.length === 1 ? terms[0] : h.run1('AddN', [r.int('N', terms.length), r.tFloat], terms);
+            penalty = (r.b.tensorDataSync(total) as Float32Array)[0];
+          }
           optimizer.applyHandles(
             tensors,
             trainable.map((w) => {
@@ -778,7 +816,7 @@ export function rawStep(net: TF.LayersModel, o: RawStepOptions): { step: RawStep
             }
             if (bz === by) correct++;
           }
-          return [Math.fround(loss / rows), correct / rows];
+          return [penalised.length ? Math.fround(Math.fround(loss / rows) + penalty) : Math.fround(loss / rows), correct / rows];
         } finally {
           for (const s of stages) s.release(h);
           h.clear();
