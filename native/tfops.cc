@@ -674,8 +674,8 @@ void* bnCreate(TF_OpKernelConstruction* ctx) {
 }
 void bnDelete(void* p) { delete static_cast<BnAttrs*>(p); }
 
-// Per-channel sums over rows, f(row pointer, acc) adding into `acc` (C doubles), slab by slab, the
-// slabs' sums added in slab order into `out`.
+// Per-channel sums over rows, f(r0, r1, acc) adding rows [r0, r1) into `acc` (C·lanes doubles), slab by
+// slab, the slabs' sums added in slab order into `out`.
 template <typename F>
 void channelSums(int64_t rows, int64_t C, int lanes, double* out, const F& f) {
   const int n = kSlabs;
@@ -683,12 +683,80 @@ void channelSums(int64_t rows, int64_t C, int lanes, double* out, const F& f) {
   tasks(n, rows * C, [&](int k) {
     int64_t r0, r1;
     slab(rows, n, k, r0, r1);
-    double* acc = partial.data() + size_t(k) * C * lanes;
-    for (int64_t r = r0; r < r1; r++) f(r, acc);
+    f(r0, r1, partial.data() + size_t(k) * C * lanes);
   });
   for (int64_t d = 0; d < C * lanes; d++) out[d] = 0.0;
   for (int k = 0; k < n; k++)
     for (int64_t d = 0; d < C * lanes; d++) out[d] += partial[size_t(k) * C * lanes + d];
+}
+
+// BatchNorm's per-channel sums over rows [r0, r1) of x (and dy), added into acc in row order per channel:
+//   kind 0: acc[d] += x;  kind 1: acc[d] += (x − mu[d])², mu double;
+//   kind 2: acc[d] += dy, acc[C + d] += dy·(x − mean[d]) (mean float, the difference in double).
+// With C a multiple of 16 up to 64 (the CNNs' channel counts) the accumulators stay in AVX-512 registers
+// over the rows (a runtime C keeps them in memory: a store-to-load chain per row); the same double
+// operations in the same order as the scalar loop, so the same bits.
+template <int kind>
+void bnRowSums(const float* x, const float* dy, const double* mu, const float* mean, int64_t r0, int64_t r1, int64_t C, double* acc);
+#if defined(__AVX512F__)
+inline __m512d lo8(__m512 v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
+inline __m512d hi8(__m512 v) { return _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)); }
+template <int kind, int NC>
+void bnRowSums16(const float* x, const float* dy, const double* mu, const float* mean, int64_t r0, int64_t r1, double* acc) {
+  constexpr int64_t C = 16 * NC;
+  constexpr int L = kind == 2 ? 2 : 1;
+  __m512d a[L * 2 * NC], m[2 * NC];
+  for (int l = 0; l < L; l++)
+    for (int i = 0; i < 2 * NC; i++) a[l * 2 * NC + i] = _mm512_loadu_pd(acc + l * C + 8 * i);
+  for (int i = 0; i < 2 * NC; i++) m[i] = kind == 1 ? _mm512_loadu_pd(mu + 8 * i) : kind == 2 ? (i % 2 ? hi8(_mm512_loadu_ps(mean + 16 * (i / 2))) : lo8(_mm512_loadu_ps(mean + 16 * (i / 2)))) : _mm512_setzero_pd();
+  for (int64_t r = r0; r < r1; r++)
+    for (int c = 0; c < NC; c++) {
+      const __m512 xv = _mm512_loadu_ps(x + r * C + 16 * c);
+      const __m512d xl = lo8(xv), xh = hi8(xv);
+      if (kind == 0) {
+        a[2 * c] = _mm512_add_pd(a[2 * c], xl), a[2 * c + 1] = _mm512_add_pd(a[2 * c + 1], xh);
+      } else if (kind == 1) {
+        const __m512d vl = _mm512_sub_pd(xl, m[2 * c]), vh = _mm512_sub_pd(xh, m[2 * c + 1]);
+        a[2 * c] = _mm512_add_pd(a[2 * c], _mm512_mul_pd(vl, vl)), a[2 * c + 1] = _mm512_add_pd(a[2 * c + 1], _mm512_mul_pd(vh, vh));
+      } else {
+        const __m512 gv = _mm512_loadu_ps(dy + r * C + 16 * c);
+        const __m512d gl = lo8(gv), gh = hi8(gv);
+        a[2 * c] = _mm512_add_pd(a[2 * c], gl), a[2 * c + 1] = _mm512_add_pd(a[2 * c + 1], gh);
+        a[2 * NC + 2 * c] = _mm512_add_pd(a[2 * NC + 2 * c], _mm512_mul_pd(gl, _mm512_sub_pd(xl, m[2 * c])));
+        a[2 * NC + 2 * c + 1] = _mm512_add_pd(a[2 * NC + 2 * c + 1], _mm512_mul_pd(gh, _mm512_sub_pd(xh, m[2 * c + 1])));
+      }
+    }
+  for (int l = 0; l < L; l++)
+    for (int i = 0; i < 2 * NC; i++) _mm512_storeu_pd(acc + l * C + 8 * i, a[l * 2 * NC + i]);
+}
+#endif
+template <int kind>
+void bnRowSums(const float* x, const float* dy, const double* mu, const float* mean, int64_t r0, int64_t r1, int64_t C, double* acc) {
+#if defined(__AVX512F__)
+  switch (C) {
+    case 16: return bnRowSums16<kind, 1>(x, dy, mu, mean, r0, r1, acc);
+    case 32: return bnRowSums16<kind, 2>(x, dy, mu, mean, r0, r1, acc);
+    case 48: return bnRowSums16<kind, 3>(x, dy, mu, mean, r0, r1, acc);
+    case 64: return bnRowSums16<kind, 4>(x, dy, mu, mean, r0, r1, acc);
+  }
+#endif
+  for (int64_t r = r0; r < r1; r++) {
+    const float* __restrict xr = x + r * C;
+    if (kind == 0) {
+      for (int64_t d = 0; d < C; d++) acc[d] += xr[d];
+    } else if (kind == 1) {
+      for (int64_t d = 0; d < C; d++) {
+        const double v = double(xr[d]) - mu[d];
+        acc[d] += v * v;
+      }
+    } else {
+      const float* __restrict g = dy + r * C;
+      for (int64_t d = 0; d < C; d++) {
+        acc[d] += g[d];
+        acc[C + d] += double(g[d]) * (double(xr[d]) - double(mean[d]));
+      }
+    }
+  }
 }
 
 // Rows r of an elementwise pass, in slabs over both cores.
@@ -768,19 +836,9 @@ struct RowOp : Call {
 void bnStatistics(const BnAttrs& p, const float* x, int64_t rows, int64_t C, const float* gamma, const float* mm, const float* mv, const float* bias, float* mean,
                   float* inv, float* scale, float* nmm, float* nmv) {
   std::vector<double> sum(C), sq(C), mu(C);
-  channelSums(rows, C, 1, sum.data(), [&](int64_t r, double* __restrict acc) {
-    const float* __restrict xr = x + r * C;
-    for (int64_t d = 0; d < C; d++) acc[d] += xr[d];
-  });
+  channelSums(rows, C, 1, sum.data(), [&](int64_t r0, int64_t r1, double* acc) { bnRowSums<0>(x, nullptr, nullptr, nullptr, r0, r1, C, acc); });
   for (int64_t d = 0; d < C; d++) mu[d] = sum[d] / double(rows), mean[d] = float(mu[d]);
-  channelSums(rows, C, 1, sq.data(), [&](int64_t r, double* __restrict acc) {
-    const float* __restrict xr = x + r * C;
-    const double* __restrict m = mu.data();
-    for (int64_t d = 0; d < C; d++) {
-      const double v = double(xr[d]) - m[d];
-      acc[d] += v * v;
-    }
-  });
+  channelSums(rows, C, 1, sq.data(), [&](int64_t r0, int64_t r1, double* acc) { bnRowSums<1>(x, nullptr, mu.data(), nullptr, r0, r1, C, acc); });
   for (int64_t d = 0; d < C; d++) {
     const float var = float(sq[d] / double(rows));
     const float batchMean = bias ? float(mu[d] + double(bias[d])) : mean[d];
@@ -833,14 +891,7 @@ void batchNormGradCompute(void*, TF_OpKernelContext* ctx) {
   float *dx = op.output(0), *dgamma = op.output(1), *dbeta = op.output(2);
   // sums[0..C): Σ dy; sums[C..2C): Σ dy·(x − mean)
   std::vector<double> sums(size_t(2 * C));
-  channelSums(rows, C, 2, sums.data(), [&](int64_t r, double* __restrict acc) {
-    const float* __restrict g = dy + r * C;
-    const float* __restrict xr = x + r * C;
-    for (int64_t d = 0; d < C; d++) {
-      acc[d] += g[d];
-      acc[C + d] += double(g[d]) * (double(xr[d]) - double(mean[d]));
-    }
-  });
+  channelSums(rows, C, 2, sums.data(), [&](int64_t r0, int64_t r1, double* acc) { bnRowSums<2>(x, dy, nullptr, mean, r0, r1, C, acc); });
   std::vector<float> k(C), a(C), b(C);
   bnGradCoefficients(sums.data(), rows, C, gamma, inv, dgamma, dbeta, k.data(), a.data(), b.data());
   rowsParallel(rows, C, [&](int64_t r) {
@@ -972,6 +1023,45 @@ void poolScatterScaled(int64_t C, int64_t pooled, int64_t item, const float* g, 
   }
 }
 
+// o = a·(x − m) + b over `rows` rows of C channels, sum[d] += o (float, row order per channel); with C a
+// multiple of 16 up to 64 the sums stay in registers (same operations, same order: the same bits).
+#if defined(__AVX512F__)
+template <int NC>
+void affineRows16(const float* x, float* o, int64_t rows, const float* m, const float* a, const float* b, float* sum) {
+  constexpr int64_t C = 16 * NC;
+  __m512 s[NC], mv[NC], av[NC], bv[NC];
+  for (int c = 0; c < NC; c++)
+    s[c] = _mm512_loadu_ps(sum + 16 * c), mv[c] = _mm512_loadu_ps(m + 16 * c), av[c] = _mm512_loadu_ps(a + 16 * c), bv[c] = _mm512_loadu_ps(b + 16 * c);
+  for (int64_t r = 0; r < rows; r++)
+    for (int c = 0; c < NC; c++) {
+      const __m512 v = _mm512_add_ps(_mm512_mul_ps(av[c], _mm512_sub_ps(_mm512_loadu_ps(x + r * C + 16 * c), mv[c])), bv[c]);
+      _mm512_storeu_ps(o + r * C + 16 * c, v);
+      s[c] = _mm512_add_ps(s[c], v);
+    }
+  for (int c = 0; c < NC; c++) _mm512_storeu_ps(sum + 16 * c, s[c]);
+}
+#endif
+void affineRows(const float* x, float* o, int64_t rows, int64_t C, const float* m, const float* a, const float* b, float* sum) {
+#if defined(__AVX512F__)
+  switch (C) {
+    case 16: return affineRows16<1>(x, o, rows, m, a, b, sum);
+    case 32: return affineRows16<2>(x, o, rows, m, a, b, sum);
+    case 48: return affineRows16<3>(x, o, rows, m, a, b, sum);
+    case 64: return affineRows16<4>(x, o, rows, m, a, b, sum);
+  }
+#endif
+  float* __restrict sb = sum;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* __restrict xr = x + r * C;
+    float* __restrict orow = o + r * C;
+    for (int64_t d = 0; d < C; d++) {
+      const float v = a[d] * (xr[d] - m[d]) + b[d];
+      orow[d] = v;
+      sb[d] += v;
+    }
+  }
+}
+
 // (dy, argmax, y (pooled), x, gamma, mean, inv_std) -> dx, dgamma, dbeta, dbias: the unfused chain's
 // gradients GenreLabMaxPoolScatter → ReluGrad → GenreLabBatchNormGrad → BiasAddGrad. The scattered,
 // ReLU-masked gradient dz is nonzero only at argmax positions, so BN's sums Σ dz and Σ dz·(x − mean)
@@ -1011,20 +1101,10 @@ void batchNormReluPoolGradCompute(void*, TF_OpKernelContext* ctx) {
     const float* xb = x + b * item;
     float* ob = dx + b * item;
     std::vector<float> base(C, 0.f), scattered(C, 0.f);
-    float* __restrict sb = base.data();
-    const float *__restrict m = mean, *__restrict aa = a.data(), *__restrict b0 = bb.data();
-    for (int64_t r = 0; r < H * W; r++) {
-      const float* __restrict xr = xb + r * C;
-      float* __restrict o = ob + r * C;
-      for (int64_t d = 0; d < C; d++) {
-        const float v = aa[d] * (xr[d] - m[d]) + b0[d];
-        o[d] = v;
-        sb[d] += v;
-      }
-    }
+    affineRows(xb, ob, H * W, C, mean, a.data(), bb.data(), base.data());
     poolScatterScaled(C, pooled, item, dy + b * pooled, y + b * pooled, am + b * pooled, k.data(), ob, scattered.data());
     double* acc = partial.data() + size_t(b) * 2 * C;
-    for (int64_t d = 0; d < C; d++) acc[d] = sb[d], acc[C + d] = scattered[d];
+    for (int64_t d = 0; d < C; d++) acc[d] = base[d], acc[C + d] = scattered[d];
   });
   for (int64_t d = 0; d < C; d++) {
     double s = 0.0;
