@@ -478,6 +478,88 @@ void biasReluPoolCompute(void* attrs, TF_OpKernelContext* ctx) {
   api.DeleteStatus(s);
 }
 
+// One batch item of a pooled gradient after a ReLU: dz = dy·(y > 0) (as TF's ReluGrad) at the argmax
+// positions (a foreign argmax outside the item is skipped), pooled values in output order.
+// poolBnSums: s0[d] += dz, s1[d] += dz·(x[argmax] − mean[d]), in double, in output order per channel.
+// poolScatter<masked, scaled>: dx[argmax] += v in output order, v = dy, ·(y > 0) if masked (then also
+// sum[d] += v, float), ·k[d] if scaled: GenreLabMaxPoolScatter, GenreLabMaxPoolScatterRelu and the BN
+// gradient's scatter of k·dz.
+// The AVX-512 paths (16 channels a vector, gathers/scatters: the lanes of one vector are different
+// channels, so different addresses) do the same float/double operations in the same order per channel
+// as the scalar loops: the same bits.
+void poolBnSums(int64_t C, int64_t pooled, int64_t item, const float* g, const float* y, const int32_t* am, const float* x, const float* mean, double* s0,
+                double* s1) {
+  int64_t d0 = 0;
+#if defined(__AVX512F__)
+  const __m512i items = _mm512_set1_epi32(int32_t(item));
+  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
+  for (; d0 + 16 <= C; d0 += 16) {
+    __m512d a0l = _mm512_loadu_pd(s0 + d0), a0h = _mm512_loadu_pd(s0 + d0 + 8), a1l = _mm512_loadu_pd(s1 + d0), a1h = _mm512_loadu_pd(s1 + d0 + 8);
+    const __m512 mv = _mm512_loadu_ps(mean + d0);
+    const __m512d ml = _mm512_cvtps_pd(_mm512_castps512_ps256(mv)), mh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(mv, 1));
+    for (int64_t j = d0; j < pooled; j += C) {
+      const __m512i at = _mm512_loadu_si512(am + j);
+      const __mmask16 ok = _mm512_cmplt_epu32_mask(at, items);
+      const __mmask16 pos = _mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ);
+      const __m512 v = _mm512_maskz_mov_ps(ok, _mm512_mul_ps(_mm512_loadu_ps(g + j), _mm512_maskz_mov_ps(pos, one)));
+      const __m512 xv = _mm512_mask_i32gather_ps(mv, ok, at, x, 4);
+      const __m512d vl = _mm512_cvtps_pd(_mm512_castps512_ps256(v)), vh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1));
+      const __m512d xl = _mm512_cvtps_pd(_mm512_castps512_ps256(xv)), xh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(xv, 1));
+      a0l = _mm512_add_pd(a0l, vl), a0h = _mm512_add_pd(a0h, vh);
+      a1l = _mm512_add_pd(a1l, _mm512_mul_pd(vl, _mm512_sub_pd(xl, ml)));
+      a1h = _mm512_add_pd(a1h, _mm512_mul_pd(vh, _mm512_sub_pd(xh, mh)));
+    }
+    _mm512_storeu_pd(s0 + d0, a0l), _mm512_storeu_pd(s0 + d0 + 8, a0h), _mm512_storeu_pd(s1 + d0, a1l), _mm512_storeu_pd(s1 + d0 + 8, a1h);
+  }
+#endif
+  for (; d0 < C; d0++) {
+    double a0 = s0[d0], a1 = s1[d0];
+    for (int64_t j = d0; j < pooled; j += C) {
+      const bool ok = uint32_t(am[j]) < uint32_t(item);
+      const float v = ok ? g[j] * (y[j] > 0.f ? 1.f : 0.f) : 0.f;
+      a0 += double(v);
+      a1 += double(v) * (double(ok ? x[am[j]] : mean[d0]) - double(mean[d0]));
+    }
+    s0[d0] = a0, s1[d0] = a1;
+  }
+}
+
+template <bool masked, bool scaled>
+void poolScatter(int64_t C, int64_t pooled, int64_t item, const float* g, const float* y, const int32_t* am, const float* k, float* dx, float* sum) {
+  int64_t d0 = 0;
+#if defined(__AVX512F__)
+  const __m512i items = _mm512_set1_epi32(int32_t(item));
+  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
+  for (; d0 + 16 <= C; d0 += 16) {
+    const __m512 kv = scaled ? _mm512_loadu_ps(k + d0) : one;
+    __m512 acc = masked ? _mm512_loadu_ps(sum + d0) : zero;
+    for (int64_t j = d0; j < pooled; j += C) {
+      const __m512i at = _mm512_loadu_si512(am + j);
+      const __mmask16 ok = _mm512_cmplt_epu32_mask(at, items);
+      __m512 v = _mm512_loadu_ps(g + j);
+      if (masked) v = _mm512_mul_ps(v, _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ), one));
+      if (scaled) v = _mm512_mul_ps(kv, v);
+      const __m512 cur = _mm512_mask_i32gather_ps(zero, ok, at, dx, 4);
+      _mm512_mask_i32scatter_ps(dx, ok, at, _mm512_add_ps(cur, v), 4);
+      if (masked) acc = _mm512_add_ps(acc, _mm512_maskz_mov_ps(ok, v));
+    }
+    if (masked) _mm512_storeu_ps(sum + d0, acc);
+  }
+#endif
+  for (; d0 < C; d0++) {
+    float acc = masked ? sum[d0] : 0.f;
+    for (int64_t j = d0; j < pooled; j += C) {
+      const bool ok = uint32_t(am[j]) < uint32_t(item);
+      float v = g[j];
+      if (masked) v = v * (y[j] > 0.f ? 1.f : 0.f);  // as TF's ReluGrad
+      if (scaled) v = k[d0] * v;
+      if (ok) dx[am[j]] += v;  // a foreign argmax cannot write outside dx
+      if (masked) acc += ok ? v : 0.f;
+    }
+    if (masked) sum[d0] = acc;
+  }
+}
+
 // GenreLabMaxPoolScatter (relu = false) and GenreLabMaxPoolScatterRelu (relu = true).
 template <bool relu>
 void poolScatterCompute(void*, TF_OpKernelContext* ctx) {
@@ -514,21 +596,8 @@ void poolScatterCompute(void*, TF_OpKernelContext* ctx) {
       tasks(int(N), N * item, [&](int b) {
         float* ob = out + b * item;
         std::fill(ob, ob + item, 0.f);
-        const float* g = gs + b * pooled;
-        const int32_t* a = ams + b * pooled;
-        if (relu) {
-          const float* yb = ys + b * pooled;
-          float* __restrict acc = partial.data() + size_t(b) * C;
-          for (int64_t j = 0; j < pooled; j += C)
-            for (int64_t d = 0; d < C; d++) {
-              const float v = g[j + d] * (yb[j + d] > 0.f ? 1.f : 0.f);  // as TF's ReluGrad
-              if (uint32_t(a[j + d]) < uint32_t(item)) ob[a[j + d]] += v;  // a foreign argmax cannot write outside dx
-              acc[d] += v;
-            }
-        } else {
-          for (int64_t j = 0; j < pooled; j++)
-            if (uint32_t(a[j]) < uint32_t(item)) ob[a[j]] += g[j];
-        }
+        poolScatter<relu, false>(C, pooled, item, gs + b * pooled, relu ? ys + b * pooled : nullptr, ams + b * pooled, nullptr, ob,
+                                 relu ? partial.data() + size_t(b) * C : nullptr);
       });
       if (relu) {
         float* dbs = static_cast<float*>(api.TensorData(db));
@@ -947,82 +1016,6 @@ void batchNormReluPoolCompute(void* attrs, TF_OpKernelContext* ctx) {
   }
 }
 
-// One batch item of a pooled gradient after a ReLU: dz = dy·(y > 0) (as TF's ReluGrad) at the argmax
-// positions (a foreign argmax outside the item is skipped), pooled values in output order.
-// poolBnSums: s0[d] += dz, s1[d] += dz·(x[argmax] − mean[d]), in double, in output order per channel.
-// poolScatterScaled: dx[argmax] += k[d]·dz in output order, sum[d] += k[d]·dz (float).
-// The AVX-512 paths (16 channels a vector, gathers/scatters: the lanes of one vector are different
-// channels, so different addresses) do the same float/double operations in the same order per channel
-// as the scalar loops: the same bits.
-void poolBnSums(int64_t C, int64_t pooled, int64_t item, const float* g, const float* y, const int32_t* am, const float* x, const float* mean, double* s0,
-                double* s1) {
-  int64_t d0 = 0;
-#if defined(__AVX512F__)
-  const __m512i items = _mm512_set1_epi32(int32_t(item));
-  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
-  for (; d0 + 16 <= C; d0 += 16) {
-    __m512d a0l = _mm512_loadu_pd(s0 + d0), a0h = _mm512_loadu_pd(s0 + d0 + 8), a1l = _mm512_loadu_pd(s1 + d0), a1h = _mm512_loadu_pd(s1 + d0 + 8);
-    const __m512 mv = _mm512_loadu_ps(mean + d0);
-    const __m512d ml = _mm512_cvtps_pd(_mm512_castps512_ps256(mv)), mh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(mv, 1));
-    for (int64_t j = d0; j < pooled; j += C) {
-      const __m512i at = _mm512_loadu_si512(am + j);
-      const __mmask16 ok = _mm512_cmplt_epu32_mask(at, items);
-      const __mmask16 pos = _mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ);
-      const __m512 v = _mm512_maskz_mov_ps(ok, _mm512_mul_ps(_mm512_loadu_ps(g + j), _mm512_maskz_mov_ps(pos, one)));
-      const __m512 xv = _mm512_mask_i32gather_ps(mv, ok, at, x, 4);
-      const __m512d vl = _mm512_cvtps_pd(_mm512_castps512_ps256(v)), vh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1));
-      const __m512d xl = _mm512_cvtps_pd(_mm512_castps512_ps256(xv)), xh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(xv, 1));
-      a0l = _mm512_add_pd(a0l, vl), a0h = _mm512_add_pd(a0h, vh);
-      a1l = _mm512_add_pd(a1l, _mm512_mul_pd(vl, _mm512_sub_pd(xl, ml)));
-      a1h = _mm512_add_pd(a1h, _mm512_mul_pd(vh, _mm512_sub_pd(xh, mh)));
-    }
-    _mm512_storeu_pd(s0 + d0, a0l), _mm512_storeu_pd(s0 + d0 + 8, a0h), _mm512_storeu_pd(s1 + d0, a1l), _mm512_storeu_pd(s1 + d0 + 8, a1h);
-  }
-#endif
-  for (; d0 < C; d0++) {
-    double a0 = s0[d0], a1 = s1[d0];
-    for (int64_t j = d0; j < pooled; j += C) {
-      const bool ok = uint32_t(am[j]) < uint32_t(item);
-      const float v = ok ? g[j] * (y[j] > 0.f ? 1.f : 0.f) : 0.f;
-      a0 += double(v);
-      a1 += double(v) * (double(ok ? x[am[j]] : mean[d0]) - double(mean[d0]));
-    }
-    s0[d0] = a0, s1[d0] = a1;
-  }
-}
-
-void poolScatterScaled(int64_t C, int64_t pooled, int64_t item, const float* g, const float* y, const int32_t* am, const float* k, float* dx, float* sum) {
-  int64_t d0 = 0;
-#if defined(__AVX512F__)
-  const __m512i items = _mm512_set1_epi32(int32_t(item));
-  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
-  for (; d0 + 16 <= C; d0 += 16) {
-    const __m512 kv = _mm512_loadu_ps(k + d0);
-    __m512 acc = _mm512_loadu_ps(sum + d0);
-    for (int64_t j = d0; j < pooled; j += C) {
-      const __m512i at = _mm512_loadu_si512(am + j);
-      const __mmask16 ok = _mm512_cmplt_epu32_mask(at, items);
-      const __mmask16 pos = _mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ);
-      const __m512 v = _mm512_maskz_mov_ps(ok, _mm512_mul_ps(kv, _mm512_mul_ps(_mm512_loadu_ps(g + j), _mm512_maskz_mov_ps(pos, one))));
-      const __m512 cur = _mm512_mask_i32gather_ps(zero, ok, at, dx, 4);
-      _mm512_mask_i32scatter_ps(dx, ok, at, _mm512_add_ps(cur, v), 4);
-      acc = _mm512_add_ps(acc, v);
-    }
-    _mm512_storeu_ps(sum + d0, acc);
-  }
-#endif
-  for (; d0 < C; d0++) {
-    float acc = sum[d0];
-    for (int64_t j = d0; j < pooled; j += C) {
-      const bool ok = uint32_t(am[j]) < uint32_t(item);
-      const float v = ok ? k[d0] * (g[j] * (y[j] > 0.f ? 1.f : 0.f)) : 0.f;
-      if (ok) dx[am[j]] += v;
-      acc += v;
-    }
-    sum[d0] = acc;
-  }
-}
-
 // o = a·(x − m) + b over `rows` rows of C channels, sum[d] += o (float, row order per channel); with C a
 // multiple of 16 up to 64 the sums stay in registers (same operations, same order: the same bits).
 #if defined(__AVX512F__)
@@ -1102,7 +1095,7 @@ void batchNormReluPoolGradCompute(void*, TF_OpKernelContext* ctx) {
     float* ob = dx + b * item;
     std::vector<float> base(C, 0.f), scattered(C, 0.f);
     affineRows(xb, ob, H * W, C, mean, a.data(), bb.data(), base.data());
-    poolScatterScaled(C, pooled, item, dy + b * pooled, y + b * pooled, am + b * pooled, k.data(), ob, scattered.data());
+    poolScatter<true, true>(C, pooled, item, dy + b * pooled, y + b * pooled, am + b * pooled, k.data(), ob, scattered.data());
     double* acc = partial.data() + size_t(b) * 2 * C;
     for (int64_t d = 0; d < C; d++) acc[d] = base[d], acc[C + d] = scattered[d];
   });
