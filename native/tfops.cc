@@ -71,6 +71,7 @@
 #include <cstdint>
 #include <climits>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <initializer_list>
@@ -178,13 +179,21 @@ std::string resolve() {
   return missing.empty() ? "" : "the TensorFlow library lacks " + missing;
 }
 
-// fn(0) … fn(n−1): on both cores when the op touches at least kParallelMin values, else on the calling
-// thread. Below that, waking the pool's helper costs more than it saves (measured: the lecture CNN's
-// batch norm, 12288 × 32 values, 0.08 ms alone, 0.17–0.28 ms split), most of all on a busy machine.
+// fn(0) … fn(n−1): on both cores when the op touches at least parallelMin() values (2^18), else on the
+// calling thread. Below that, waking the pool's helper costs more than it saves: on a quiet 2-core machine
+// splitting pays from the lecture CNN's second block (254k values) up and loses at 63k
+// (bench/block_ops.ts with GENRE_LAB_PARALLEL_MIN=0 against the default); on a busy one it loses more.
 // Results never depend on it: the split of the work into tasks is the same either way.
-constexpr int64_t kParallelMin = int64_t(1) << 21;
+// GENRE_LAB_PARALLEL_MIN=<values> overrides the threshold (read once; for measuring it).
+int64_t parallelMin() {
+  static const int64_t v = [] {
+    const char* e = std::getenv("GENRE_LAB_PARALLEL_MIN");
+    return e && *e ? int64_t(std::strtoll(e, nullptr, 10)) : int64_t(1) << 18;
+  }();
+  return v;
+}
 void tasks(int n, int64_t values, const std::function<void(int)>& fn) {
-  if (values >= kParallelMin) return genre_lab_parallel(n, fn);
+  if (values >= parallelMin()) return genre_lab_parallel(n, fn);
   for (int k = 0; k < n; k++) fn(k);
 }
 
