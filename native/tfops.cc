@@ -65,7 +65,9 @@
 //     into new outputs (no input is written: a weight's buffer may be shared with its clones).
 #include <dlfcn.h>
 #include <link.h>
+#ifndef GENRE_LAB_RNN_NO_NODE
 #include <node_api.h>
+#endif
 
 #include <algorithm>
 #include <cstdint>
@@ -1366,6 +1368,7 @@ std::string registerOps() {
 
 }  // namespace
 
+#ifndef GENRE_LAB_RNN_NO_NODE
 // registerTfOps(): registers the ops above with the TensorFlow runtime in this process (once);
 // returns '' when they are registered, else why not.
 napi_value GenreLabRegisterTfOps(napi_env env, napi_callback_info) {
@@ -1374,3 +1377,4 @@ napi_value GenreLabRegisterTfOps(napi_env env, napi_callback_info) {
   napi_create_string_utf8(env, r.c_str(), r.size(), &out);
   return out;
 }
+#endif
