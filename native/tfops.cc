@@ -1075,7 +1075,7 @@ void batchNormReluPoolGradCompute(void*, TF_OpKernelContext* ctx) {
   static const char* what = "GenreLabBatchNormReluPoolGrad: dy, argmax, y must be one pooled shape [N,OH,OW,C] of x [N,H,W,C], gamma, mean, inv_std [C]";
   Call c(ctx, 7);
   if (!c.ok()) return;
-  TF_Tensor *dyt = c.in[0], *amt = c.in[1], *yt = c.in[2], *xt = c.in[3];
+  TF_Tensor *dyt = c.in[0], *amt = c.in[1], *xt = c.in[3];
   bool fits = api.NumDims(dyt) == 4 && api.NumDims(xt) == 4 && c.sameShape(0, 1) && c.sameShape(0, 2) && api.Dim(dyt, 0) == api.Dim(xt, 0) &&
               api.Dim(dyt, 3) == api.Dim(xt, 3);
   const int64_t N = fits ? api.Dim(xt, 0) : 0, H = fits ? api.Dim(xt, 1) : 0, W = fits ? api.Dim(xt, 2) : 0, C = fits ? api.Dim(xt, 3) : 0;
