@@ -154,10 +154,10 @@ function unfusedBn(x: number, b: number, gamma: number, beta: number, mm: number
     invStd: values(inv),
     movingMean: values(nmm),
     movingVariance: values(nmv),
-    dx: new Float32Array(0),
-    dgamma: new Float32Array(0),
-    dbeta: new Float32Array(0),
-    dbias: new Float32Array(0),
+    dx: new Float32Array(0) as Float32Array,
+    dgamma: new Float32Array(0) as Float32Array,
+    dbeta: new Float32Array(0) as Float32Array,
+    dbias: new Float32Array(0) as Float32Array,
   };
   if (dy !== null) {
     const [y2, am2] = o.run('GenreLabMaxPoolArgmax', poolAttrs(c.pool), [relu], 2);
