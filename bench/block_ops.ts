@@ -3,7 +3,8 @@
  * CNN blocks' elementwise ops on the bench:models shapes (batch 32), the unfused chains the layers run
  * against the fused ops of lib/layers/blockOps.ts, each op run K times per round, rounds interleaved,
  * `--only TEXT` times only the ops whose label contains TEXT (e.g. for perf). `--addon FILE` loads another build
- * of the addon (e.g. an older commit's, for before/after; its missing fused ops are skipped). The best round's mean reported (the machine is shared: the best is the least disturbed). Prints ms per call.
+ * of the addon (e.g. an older commit's, for before/after; its missing fused ops are skipped). `--cpu`: the
+ * process's CPU time per call instead of wall time (with --threads 1, a busy machine's waits left out). The best round's mean reported (the machine is shared: the best is the least disturbed). Prints ms per call.
  */
 import * as path from 'path';
 import { tf, type TF } from '../lib/backend';
@@ -46,6 +47,7 @@ function main(): void {
   const threads = arg('threads', 0);
   if (threads > 0) kernel().setThreads(threads);
   const rounds = arg('rounds', 7);
+  const cpu = process.argv.includes('--cpu');
   const reps = arg('reps', 20);
   const r = rawOps();
   const ints = (name: string, v: number[]): OpAttr => ({ name, type: r.b.TF_ATTR_INT, value: v });
@@ -119,9 +121,11 @@ function main(): void {
     for (const [label, f] of timed) for (let i = 0; i < 3; i++) f(); // warm-up
     for (let round = 0; round < rounds; round++)
       for (const [label, f] of timed) {
-        const t = performance.now();
+        const t = cpu ? process.cpuUsage() : null;
+        const t0 = performance.now();
         for (let i = 0; i < reps; i++) f();
-        const ms = (performance.now() - t) / reps;
+        const used = t ? process.cpuUsage(t) : null;
+        const ms = (used ? (used.user + used.system) / 1000 : performance.now() - t0) / reps;
         best.set(label, Math.min(best.get(label) ?? Infinity, ms));
       }
     for (const [label] of timed) rows.push({ block: b.name, op: label, ms: best.get(label)! });

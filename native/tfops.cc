@@ -378,6 +378,38 @@ bool poolGeometry(const PoolAttrs& p, TF_Tensor* x, const char* op, TF_Status* s
   return !tensorFailed(s);
 }
 
+#if defined(__AVX512F__)
+// G windows-and-channel-blocks ("units") of one output row in lockstep: unit u's window spans rows
+// [h0, h1) and columns [wStart[u], wStart[u] + kw), channels [dOff[u], dOff[u] + 16); its outputs are
+// written at y/argmax + u·16 (the units' outputs are consecutive: a window's channel blocks, or with
+// 16 channels consecutive windows). Each unit's elements in row-major window order, strict >: TF's rule.
+template <int G, class F>
+inline void poolUnits(const float* xb, int64_t W, int64_t C, int64_t h0, int64_t h1, int64_t kw, const int64_t* wStart, const int64_t* dOff, float* y,
+                      int32_t* am, const F& f) {
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __m512 m[G];
+  __m512i a[G];
+  for (int u = 0; u < G; u++) {
+    const int32_t pos = int32_t((h0 * W + wStart[u]) * C + dOff[u]);
+    m[u] = f.v16(_mm512_loadu_ps(xb + pos), dOff[u]);
+    a[u] = _mm512_add_epi32(_mm512_set1_epi32(pos), lane);
+  }
+  for (int64_t h = h0; h < h1; h++)
+    for (int64_t dw = (h == h0 ? 1 : 0); dw < kw; dw++)
+      for (int u = 0; u < G; u++) {
+        const int32_t pos = int32_t((h * W + wStart[u] + dw) * C + dOff[u]);
+        const __m512 v = f.v16(_mm512_loadu_ps(xb + pos), dOff[u]);
+        const __mmask16 gt = _mm512_cmp_ps_mask(v, m[u], _CMP_GT_OQ);
+        m[u] = _mm512_mask_mov_ps(m[u], gt, v);
+        a[u] = _mm512_mask_mov_epi32(a[u], gt, _mm512_add_epi32(_mm512_set1_epi32(pos), lane));
+      }
+  for (int u = 0; u < G; u++) {
+    _mm512_storeu_ps(y + 16 * u, m[u]);
+    _mm512_storeu_si512(am + 16 * u, a[u]);
+  }
+}
+#endif
+
 // Batch item b of a max pool with argmax over f(x) (TF's MaxPool and its argmax rule: the first maximum
 // of the window in row-major order; argmax as the offset (h·W + w)·C + c inside the item).
 template <class F>
@@ -394,7 +426,29 @@ void poolItem(const PoolAttrs& p, const PoolGeom& g, int64_t b, const float* xs,
       int64_t d0 = 0;
 #if defined(__AVX512F__)
       // 16 channels at a time, the running maximum and its position in registers over the window
-      // (the compiler's own vectorisation of the loop below keeps them in memory: 4× slower).
+      // (the compiler's own vectorisation of the loop below keeps them in memory: 4× slower). The
+      // compare → select chain of one vector is latency-bound: up to 4 independent vectors (the window's
+      // channel blocks, or with 16 channels this window and the next when they have the same extent)
+      // run in lockstep, each in its own window order: the same results.
+      if (C % 16 == 0 && C <= 64) {
+        const int nc = int(C / 16);
+        int64_t wStart[4], dOff[4];
+        int units = 0;
+        for (int c = 0; c < nc; c++) wStart[units] = w0, dOff[units++] = 16 * c;
+        bool pair = false;
+        if (nc == 1 && ow + 1 < OW) {
+          const int64_t v0 = std::max<int64_t>((ow + 1) * p.sw - g.padL, 0), v1 = std::min<int64_t>((ow + 1) * p.sw - g.padL + p.kw, W);
+          if (v1 - v0 == w1 - w0) wStart[units] = v0, dOff[units++] = 0, pair = true;
+        }
+        switch (units) {
+          case 1: poolUnits<1>(xb, W, C, h0, h1, w1 - w0, wStart, dOff, ybs, abs_, f); break;
+          case 2: poolUnits<2>(xb, W, C, h0, h1, w1 - w0, wStart, dOff, ybs, abs_, f); break;
+          case 3: poolUnits<3>(xb, W, C, h0, h1, w1 - w0, wStart, dOff, ybs, abs_, f); break;
+          default: poolUnits<4>(xb, W, C, h0, h1, w1 - w0, wStart, dOff, ybs, abs_, f); break;
+        }
+        if (pair) ow++;  // the next window is done (its outputs follow this one's: C values on)
+        continue;
+      }
       const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
       for (; d0 + 16 <= C; d0 += 16) {
         __m512 m = f.v16(_mm512_loadu_ps(xb + first + d0), d0);
