@@ -9,6 +9,7 @@ void genre_lab_parallel(int n, const std::function<void(int)>& fn) { parallel(n,
 #include "tfops.cc"
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 int main() {
   int count = 0;
   for (int th : {1, 2, 3}) for (int D : {1, 2}) for (int T : {1, 2, 5}) for (int B : {1, 3, 9}) for (int F : {1, 7}) for (int H : {1, 5, 17}) for (int gru = 0; gru < 2; gru++) for (int nodx = 0; nodx < 2; nodx++) {
@@ -66,9 +67,24 @@ int main() {
       std::vector<int32_t> am(N * pooled);
       float *mean = stats.data(), *inv = mean + C, *nmm = inv + C, *nmv = nmm + C, *scale = nmv + C;
       bnStatistics(BnAttrs{1e-3f, 0.01f}, x.data(), rows, C, gamma.data(), mm.data(), mv.data(), bias.data(), mean, inv, scale, nmm, nmv);
-      tasks(N, N * item, [&](int b) { poolItem(p, g, b, x.data(), y.data(), am.data(), Identity{}); });
-      tasks(N, N * item, [&](int b) { poolItem(p, g, b, x.data(), y.data(), am.data(), BiasReluOf{bias.data()}); });
-      tasks(N, N * item, [&](int b) { poolItem(p, g, b, x.data(), y.data(), am.data(), BnReluOf{mean, scale, beta.data()}); });
+      // Each transform's pool (vector paths of this build's target) against a plain row-major loop over the scalar transform.
+      auto pool = [&](const auto& f) {
+        tasks(N, N * item, [&](int b) { poolItem(p, g, b, x.data(), y.data(), am.data(), f); });
+        for (int64_t b = 0; b < N; b++) for (int64_t oh = 0; oh < g.OH; oh++) for (int64_t ow = 0; ow < g.OW; ow++) for (int64_t d = 0; d < C; d++) {
+          const int64_t h0 = std::max<int64_t>(oh * sh - g.padT, 0), h1 = std::min<int64_t>(oh * sh - g.padT + kh, H);
+          const int64_t w0 = std::max<int64_t>(ow * sw - g.padL, 0), w1 = std::min<int64_t>(ow * sw - g.padL + kw, W);
+          float m = 0.f; int32_t at = -1;
+          for (int64_t h = h0; h < h1; h++) for (int64_t w = w0; w < w1; w++) {
+            const int32_t pos = int32_t((h * W + w) * C + d); const float v = f.s(x[b * item + pos], d);
+            if (at < 0 || v > m) m = v, at = pos;
+          }
+          const size_t o = size_t(((b * g.OH + oh) * g.OW + ow) * C + d);
+          if (std::memcmp(&m, &y[o], 4) != 0 || at != am[o]) { printf("pool mismatch: N%d H%d W%d C%d k%dx%d s%dx%d same%d\n", N, H, W, C, kh, kw, sh, sw, same); std::exit(1); }
+        }
+      };
+      pool(Identity{});
+      pool(BiasReluOf{bias.data()});
+      pool(BnReluOf{mean, scale, beta.data()});
       const int32_t foreign[] = {-1, int32_t(item), INT32_MAX, INT32_MIN};
       for (size_t i = 0; i < am.size(); i += 7) am[i] = foreign[(i / 7) % 4];  // a foreign argmax must not reach outside dx
       std::vector<double> s0(2 * C), s1(2 * C);
