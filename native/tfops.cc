@@ -604,8 +604,16 @@ void poolScatter(int64_t C, int64_t pooled, int64_t item, const float* g, const 
       __m512 v = _mm512_loadu_ps(g + j);
       if (masked) v = _mm512_mul_ps(v, _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ), one));
       if (scaled) v = _mm512_mul_ps(kv, v);
-      const __m512 cur = _mm512_mask_i32gather_ps(zero, ok, at, dx, 4);
-      _mm512_mask_i32scatter_ps(dx, ok, at, _mm512_add_ps(cur, v), 4);
+      // The scatter as scalar adds (gather + scatter instructions cost more here than 16 loads and stores).
+      alignas(64) float vs[16];
+      alignas(64) int32_t ats[16];
+      _mm512_store_ps(vs, v);
+      _mm512_store_si512(ats, at);
+      if (ok == 0xFFFF)
+        for (int l = 0; l < 16; l++) dx[ats[l]] += vs[l];
+      else
+        for (int l = 0; l < 16; l++)
+          if (ok >> l & 1) dx[ats[l]] += vs[l];
       if (masked) acc = _mm512_add_ps(acc, _mm512_maskz_mov_ps(ok, v));
     }
     if (masked) _mm512_storeu_ps(sum + d0, acc);
