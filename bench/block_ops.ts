@@ -2,12 +2,15 @@
  * `node -r sucrase/register/ts bench/block_ops.ts [--rounds R] [--reps K] [--threads N]`: per-op times of the
  * CNN blocks' elementwise ops on the bench:models shapes (batch 32), the unfused chains the layers run
  * against the fused ops of lib/layers/blockOps.ts, each op run K times per round, rounds interleaved,
- * `--only TEXT` times only the ops whose label contains TEXT (e.g. for perf). The best round's mean reported (the machine is shared: the best is the least disturbed). Prints ms per call.
+ * `--only TEXT` times only the ops whose label contains TEXT (e.g. for perf). `--addon FILE` loads another build
+ * of the addon (e.g. an older commit's, for before/after; its missing fused ops are skipped). `--cpu`: the
+ * process's CPU time per call instead of wall time (with --threads 1, a busy machine's waits left out). The best round's mean reported (the machine is shared: the best is the least disturbed). Prints ms per call.
  */
+import * as path from 'path';
 import { tf, type TF } from '../lib/backend';
 import { rawOps, type OpAttr } from '../lib/layers/tfRaw';
 import { blockOpsStatus } from '../lib/layers/blockOps';
-import { kernel } from '../lib/layers/cpuKernel';
+import { kernel, CPU_KERNEL_PATH } from '../lib/layers/cpuKernel';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,15 +35,30 @@ const BLOCKS: Block[] = [
 ];
 
 function main(): void {
+  const addonAt = process.argv.indexOf('--addon');
+  if (addonAt >= 0) {
+    // Put the other build in require's cache under the addon's path before lib/layers/cpuKernel.ts loads it.
+    const other = require(path.resolve(process.argv[addonAt + 1]));
+    require(CPU_KERNEL_PATH);
+    require.cache[require.resolve(CPU_KERNEL_PATH)]!.exports = other;
+  }
   const st = blockOpsStatus();
   if (!st.active) throw new Error(`bench/block_ops.ts: the addon's TF ops are not active (${st.reason})`);
   const threads = arg('threads', 0);
   if (threads > 0) kernel().setThreads(threads);
   const rounds = arg('rounds', 7);
+  const cpu = process.argv.includes('--cpu');
   const reps = arg('reps', 20);
   const r = rawOps();
   const ints = (name: string, v: number[]): OpAttr => ({ name, type: r.b.TF_ATTR_INT, value: v });
   const handle = (t: TF.Tensor): number => r.run1('Identity', [r.tFloat], r.ids([t]));
+  // An older build has no fused ops: probe once.
+  let fusedOps = true;
+  try {
+    r.free(...r.run('GenreLabBiasReluPool', [ints('ksize', [1, 1, 1, 1]), ints('strides', [1, 1, 1, 1]), r.str('padding', 'VALID')], r.ids([tf.zeros([1, 1, 1, 1]), tf.zeros([1])]), 2).map((h) => h.id));
+  } catch {
+    fusedOps = false;
+  }
   const bnAttrs = [r.float('epsilon', 1e-3), r.float('decay', 0.01)];
   const rows: { block: string; op: string; ms: number }[] = [];
   for (const b of BLOCKS) {
@@ -53,12 +71,14 @@ function main(): void {
     const xb = r.biasAdd(x, bias);
     const keep: number[] = [x, bias, gamma, beta, mm, mv, xb];
     const out = (op: string, attrs: OpAttr[], inputs: number[], n: number) => {
+      if (op.includes('ReluPool') && addonAt >= 0 && !fusedOps) return Array.from({ length: n }, () => ({ id: -1, shape: [] }));
       const h = r.run(op, attrs, inputs, n);
       keep.push(...h.map((o) => o.id));
       return h;
     };
     const timed: [string, () => void][] = [];
     const op = (label: string, name: string, attrs: OpAttr[], inputs: number[], n: number) =>
+      (!label.startsWith('FUSED') || fusedOps) &&
       timed.push([label, () => r.free(...r.run(name, attrs, inputs, n).map((o) => o.id))]);
     const xShape = r.int32(b.shape);
     if (b.bn === 'before-pool') {
@@ -101,19 +121,28 @@ function main(): void {
     for (const [label, f] of timed) for (let i = 0; i < 3; i++) f(); // warm-up
     for (let round = 0; round < rounds; round++)
       for (const [label, f] of timed) {
-        const t = performance.now();
+        const t = cpu ? process.cpuUsage() : null;
+        const t0 = performance.now();
         for (let i = 0; i < reps; i++) f();
-        const ms = (performance.now() - t) / reps;
+        const used = t ? process.cpuUsage(t) : null;
+        const ms = (used ? (used.user + used.system) / 1000 : performance.now() - t0) / reps;
         best.set(label, Math.min(best.get(label) ?? Infinity, ms));
       }
     for (const [label] of timed) rows.push({ block: b.name, op: label, ms: best.get(label)! });
     r.free(...keep);
   }
   const w = Math.max(...rows.map((x) => x.op.length));
-  let last = '';
-  for (const row of rows) {
-    if (row.block !== last) process.stdout.write(`${row.block}\n`), (last = row.block);
-    process.stdout.write(`  ${row.op.padEnd(w)}  ${row.ms.toFixed(3)} ms\n`);
+  for (const block of [...new Set(rows.map((x) => x.block))]) {
+    const mine = rows.filter((x) => x.block === block);
+    process.stdout.write(`${block}\n`);
+    for (const row of mine) process.stdout.write(`  ${row.op.padEnd(w)}  ${row.ms.toFixed(3)} ms\n`);
+    // The block's pool/ReLU/bias(/BN) work each way: the unfused chain (the lecture block's BN after the pool is not part of it) and the fused ops.
+    const sum = (f: (op: string) => boolean) => mine.filter((x) => f(x.op)).reduce((a, x) => a + x.ms, 0);
+    const chainFwd = sum((op) => op.startsWith('fwd') && !op.includes('pooled'));
+    const chainBwd = sum((op) => op.startsWith('bwd') && !op.includes('pooled'));
+    const fusedFwd = sum((op) => op.startsWith('FUSED fwd'));
+    const fusedBwd = sum((op) => op.startsWith('FUSED bwd')) || sum((op) => op === 'bwd GenreLabMaxPoolScatterRelu');
+    process.stdout.write(`  = unfused chain fwd ${chainFwd.toFixed(3)} + bwd ${chainBwd.toFixed(3)} ms` + (fusedFwd ? `; fused fwd ${fusedFwd.toFixed(3)} + bwd ${fusedBwd.toFixed(3)} ms\n` : '\n'));
   }
 }
 

@@ -65,12 +65,15 @@
 //     into new outputs (no input is written: a weight's buffer may be shared with its clones).
 #include <dlfcn.h>
 #include <link.h>
+#ifndef GENRE_LAB_RNN_NO_NODE
 #include <node_api.h>
+#endif
 
 #include <algorithm>
 #include <cstdint>
 #include <climits>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <initializer_list>
@@ -178,13 +181,21 @@ std::string resolve() {
   return missing.empty() ? "" : "the TensorFlow library lacks " + missing;
 }
 
-// fn(0) … fn(n−1): on both cores when the op touches at least kParallelMin values, else on the calling
-// thread. Below that, waking the pool's helper costs more than it saves (measured: the lecture CNN's
-// batch norm, 12288 × 32 values, 0.08 ms alone, 0.17–0.28 ms split), most of all on a busy machine.
+// fn(0) … fn(n−1): on both cores when the op touches at least parallelMin() values (2^18), else on the
+// calling thread. Below that, waking the pool's helper costs more than it saves: on a quiet 2-core machine
+// splitting pays from the lecture CNN's second block (254k values) up and loses at 63k
+// (bench/block_ops.ts with GENRE_LAB_PARALLEL_MIN=0 against the default); on a busy one it loses more.
 // Results never depend on it: the split of the work into tasks is the same either way.
-constexpr int64_t kParallelMin = int64_t(1) << 21;
+// GENRE_LAB_PARALLEL_MIN=<values> overrides the threshold (read once; for measuring it).
+int64_t parallelMin() {
+  static const int64_t v = [] {
+    const char* e = std::getenv("GENRE_LAB_PARALLEL_MIN");
+    return e && *e ? int64_t(std::strtoll(e, nullptr, 10)) : int64_t(1) << 18;
+  }();
+  return v;
+}
 void tasks(int n, int64_t values, const std::function<void(int)>& fn) {
-  if (values >= kParallelMin) return genre_lab_parallel(n, fn);
+  if (values >= parallelMin()) return genre_lab_parallel(n, fn);
   for (int k = 0; k < n; k++) fn(k);
 }
 
@@ -367,6 +378,38 @@ bool poolGeometry(const PoolAttrs& p, TF_Tensor* x, const char* op, TF_Status* s
   return !tensorFailed(s);
 }
 
+#if defined(__AVX512F__)
+// G windows-and-channel-blocks ("units") of one output row in lockstep: unit u's window spans rows
+// [h0, h1) and columns [wStart[u], wStart[u] + kw), channels [dOff[u], dOff[u] + 16); its outputs are
+// written at y/argmax + u·16 (the units' outputs are consecutive: a window's channel blocks, or with
+// 16 channels consecutive windows). Each unit's elements in row-major window order, strict >: TF's rule.
+template <int G, class F>
+inline void poolUnits(const float* xb, int64_t W, int64_t C, int64_t h0, int64_t h1, int64_t kw, const int64_t* wStart, const int64_t* dOff, float* y,
+                      int32_t* am, const F& f) {
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __m512 m[G];
+  __m512i a[G];
+  for (int u = 0; u < G; u++) {
+    const int32_t pos = int32_t((h0 * W + wStart[u]) * C + dOff[u]);
+    m[u] = f.v16(_mm512_loadu_ps(xb + pos), dOff[u]);
+    a[u] = _mm512_add_epi32(_mm512_set1_epi32(pos), lane);
+  }
+  for (int64_t h = h0; h < h1; h++)
+    for (int64_t dw = (h == h0 ? 1 : 0); dw < kw; dw++)
+      for (int u = 0; u < G; u++) {
+        const int32_t pos = int32_t((h * W + wStart[u] + dw) * C + dOff[u]);
+        const __m512 v = f.v16(_mm512_loadu_ps(xb + pos), dOff[u]);
+        const __mmask16 gt = _mm512_cmp_ps_mask(v, m[u], _CMP_GT_OQ);
+        m[u] = _mm512_mask_mov_ps(m[u], gt, v);
+        a[u] = _mm512_mask_mov_epi32(a[u], gt, _mm512_add_epi32(_mm512_set1_epi32(pos), lane));
+      }
+  for (int u = 0; u < G; u++) {
+    _mm512_storeu_ps(y + 16 * u, m[u]);
+    _mm512_storeu_si512(am + 16 * u, a[u]);
+  }
+}
+#endif
+
 // Batch item b of a max pool with argmax over f(x) (TF's MaxPool and its argmax rule: the first maximum
 // of the window in row-major order; argmax as the offset (h·W + w)·C + c inside the item).
 template <class F>
@@ -383,7 +426,29 @@ void poolItem(const PoolAttrs& p, const PoolGeom& g, int64_t b, const float* xs,
       int64_t d0 = 0;
 #if defined(__AVX512F__)
       // 16 channels at a time, the running maximum and its position in registers over the window
-      // (the compiler's own vectorisation of the loop below keeps them in memory: 4× slower).
+      // (the compiler's own vectorisation of the loop below keeps them in memory: 4× slower). The
+      // compare → select chain of one vector is latency-bound: up to 4 independent vectors (the window's
+      // channel blocks, or with 16 channels this window and the next when they have the same extent)
+      // run in lockstep, each in its own window order: the same results.
+      if (C % 16 == 0 && C <= 64) {
+        const int nc = int(C / 16);
+        int64_t wStart[4], dOff[4];
+        int units = 0;
+        for (int c = 0; c < nc; c++) wStart[units] = w0, dOff[units++] = 16 * c;
+        bool pair = false;
+        if (nc == 1 && ow + 1 < OW) {
+          const int64_t v0 = std::max<int64_t>((ow + 1) * p.sw - g.padL, 0), v1 = std::min<int64_t>((ow + 1) * p.sw - g.padL + p.kw, W);
+          if (v1 - v0 == w1 - w0) wStart[units] = v0, dOff[units++] = 0, pair = true;
+        }
+        switch (units) {
+          case 1: poolUnits<1>(xb, W, C, h0, h1, w1 - w0, wStart, dOff, ybs, abs_, f); break;
+          case 2: poolUnits<2>(xb, W, C, h0, h1, w1 - w0, wStart, dOff, ybs, abs_, f); break;
+          case 3: poolUnits<3>(xb, W, C, h0, h1, w1 - w0, wStart, dOff, ybs, abs_, f); break;
+          default: poolUnits<4>(xb, W, C, h0, h1, w1 - w0, wStart, dOff, ybs, abs_, f); break;
+        }
+        if (pair) ow++;  // the next window is done (its outputs follow this one's: C values on)
+        continue;
+      }
       const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
       for (; d0 + 16 <= C; d0 += 16) {
         __m512 m = f.v16(_mm512_loadu_ps(xb + first + d0), d0);
@@ -478,6 +543,96 @@ void biasReluPoolCompute(void* attrs, TF_OpKernelContext* ctx) {
   api.DeleteStatus(s);
 }
 
+// One batch item of a pooled gradient after a ReLU: dz = dy·(y > 0) (as TF's ReluGrad) at the argmax
+// positions (a foreign argmax outside the item is skipped), pooled values in output order.
+// poolBnSums: s0[d] += dz, s1[d] += dz·(x[argmax] − mean[d]), in double, in output order per channel.
+// poolScatter<masked, scaled>: dx[argmax] += v in output order, v = dy, ·(y > 0) if masked (then also
+// sum[d] += v, float), ·k[d] if scaled: GenreLabMaxPoolScatter, GenreLabMaxPoolScatterRelu and the BN
+// gradient's scatter of k·dz.
+// The AVX-512 paths (16 channels a vector, gathers/scatters: the lanes of one vector are different
+// channels, so different addresses) do the same float/double operations in the same order per channel
+// as the scalar loops: the same bits.
+void poolBnSums(int64_t C, int64_t pooled, int64_t item, const float* g, const float* y, const int32_t* am, const float* x, const float* mean, double* s0,
+                double* s1) {
+  int64_t d0 = 0;
+#if defined(__AVX512F__)
+  const __m512i items = _mm512_set1_epi32(int32_t(item));
+  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
+  for (; d0 + 16 <= C; d0 += 16) {
+    __m512d a0l = _mm512_loadu_pd(s0 + d0), a0h = _mm512_loadu_pd(s0 + d0 + 8), a1l = _mm512_loadu_pd(s1 + d0), a1h = _mm512_loadu_pd(s1 + d0 + 8);
+    const __m512 mv = _mm512_loadu_ps(mean + d0);
+    const __m512d ml = _mm512_cvtps_pd(_mm512_castps512_ps256(mv)), mh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(mv, 1));
+    for (int64_t j = d0; j < pooled; j += C) {
+      const __m512i at = _mm512_loadu_si512(am + j);
+      const __mmask16 ok = _mm512_cmplt_epu32_mask(at, items);
+      const __mmask16 pos = _mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ);
+      const __m512 v = _mm512_maskz_mov_ps(ok, _mm512_mul_ps(_mm512_loadu_ps(g + j), _mm512_maskz_mov_ps(pos, one)));
+      const __m512 xv = _mm512_mask_i32gather_ps(mv, ok, at, x, 4);
+      const __m512d vl = _mm512_cvtps_pd(_mm512_castps512_ps256(v)), vh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1));
+      const __m512d xl = _mm512_cvtps_pd(_mm512_castps512_ps256(xv)), xh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(xv, 1));
+      a0l = _mm512_add_pd(a0l, vl), a0h = _mm512_add_pd(a0h, vh);
+      a1l = _mm512_add_pd(a1l, _mm512_mul_pd(vl, _mm512_sub_pd(xl, ml)));
+      a1h = _mm512_add_pd(a1h, _mm512_mul_pd(vh, _mm512_sub_pd(xh, mh)));
+    }
+    _mm512_storeu_pd(s0 + d0, a0l), _mm512_storeu_pd(s0 + d0 + 8, a0h), _mm512_storeu_pd(s1 + d0, a1l), _mm512_storeu_pd(s1 + d0 + 8, a1h);
+  }
+#endif
+  for (; d0 < C; d0++) {
+    double a0 = s0[d0], a1 = s1[d0];
+    for (int64_t j = d0; j < pooled; j += C) {
+      const bool ok = uint32_t(am[j]) < uint32_t(item);
+      const float v = ok ? g[j] * (y[j] > 0.f ? 1.f : 0.f) : 0.f;
+      a0 += double(v);
+      a1 += double(v) * (double(ok ? x[am[j]] : mean[d0]) - double(mean[d0]));
+    }
+    s0[d0] = a0, s1[d0] = a1;
+  }
+}
+
+template <bool masked, bool scaled>
+void poolScatter(int64_t C, int64_t pooled, int64_t item, const float* g, const float* y, const int32_t* am, const float* k, float* dx, float* sum) {
+  int64_t d0 = 0;
+#if defined(__AVX512F__)
+  const __m512i items = _mm512_set1_epi32(int32_t(item));
+  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
+  for (; d0 + 16 <= C; d0 += 16) {
+    const __m512 kv = scaled ? _mm512_loadu_ps(k + d0) : one;
+    __m512 acc = masked ? _mm512_loadu_ps(sum + d0) : zero;
+    for (int64_t j = d0; j < pooled; j += C) {
+      const __m512i at = _mm512_loadu_si512(am + j);
+      const __mmask16 ok = _mm512_cmplt_epu32_mask(at, items);
+      __m512 v = _mm512_loadu_ps(g + j);
+      if (masked) v = _mm512_mul_ps(v, _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ), one));
+      if (scaled) v = _mm512_mul_ps(kv, v);
+      // The scatter as scalar adds (gather + scatter instructions cost more here than 16 loads and stores).
+      alignas(64) float vs[16];
+      alignas(64) int32_t ats[16];
+      _mm512_store_ps(vs, v);
+      _mm512_store_si512(ats, at);
+      if (ok == 0xFFFF)
+        for (int l = 0; l < 16; l++) dx[ats[l]] += vs[l];
+      else
+        for (int l = 0; l < 16; l++)
+          if (ok >> l & 1) dx[ats[l]] += vs[l];
+      if (masked) acc = _mm512_add_ps(acc, _mm512_maskz_mov_ps(ok, v));
+    }
+    if (masked) _mm512_storeu_ps(sum + d0, acc);
+  }
+#endif
+  for (; d0 < C; d0++) {
+    float acc = masked ? sum[d0] : 0.f;
+    for (int64_t j = d0; j < pooled; j += C) {
+      const bool ok = uint32_t(am[j]) < uint32_t(item);
+      float v = g[j];
+      if (masked) v = v * (y[j] > 0.f ? 1.f : 0.f);  // as TF's ReluGrad
+      if (scaled) v = k[d0] * v;
+      if (ok) dx[am[j]] += v;  // a foreign argmax cannot write outside dx
+      if (masked) acc += ok ? v : 0.f;
+    }
+    if (masked) sum[d0] = acc;
+  }
+}
+
 // GenreLabMaxPoolScatter (relu = false) and GenreLabMaxPoolScatterRelu (relu = true).
 template <bool relu>
 void poolScatterCompute(void*, TF_OpKernelContext* ctx) {
@@ -514,21 +669,8 @@ void poolScatterCompute(void*, TF_OpKernelContext* ctx) {
       tasks(int(N), N * item, [&](int b) {
         float* ob = out + b * item;
         std::fill(ob, ob + item, 0.f);
-        const float* g = gs + b * pooled;
-        const int32_t* a = ams + b * pooled;
-        if (relu) {
-          const float* yb = ys + b * pooled;
-          float* __restrict acc = partial.data() + size_t(b) * C;
-          for (int64_t j = 0; j < pooled; j += C)
-            for (int64_t d = 0; d < C; d++) {
-              const float v = g[j + d] * (yb[j + d] > 0.f ? 1.f : 0.f);  // as TF's ReluGrad
-              if (uint32_t(a[j + d]) < uint32_t(item)) ob[a[j + d]] += v;  // a foreign argmax cannot write outside dx
-              acc[d] += v;
-            }
-        } else {
-          for (int64_t j = 0; j < pooled; j++)
-            if (uint32_t(a[j]) < uint32_t(item)) ob[a[j]] += g[j];
-        }
+        poolScatter<relu, false>(C, pooled, item, gs + b * pooled, relu ? ys + b * pooled : nullptr, ams + b * pooled, nullptr, ob,
+                                 relu ? partial.data() + size_t(b) * C : nullptr);
       });
       if (relu) {
         float* dbs = static_cast<float*>(api.TensorData(db));
@@ -674,8 +816,8 @@ void* bnCreate(TF_OpKernelConstruction* ctx) {
 }
 void bnDelete(void* p) { delete static_cast<BnAttrs*>(p); }
 
-// Per-channel sums over rows, f(row pointer, acc) adding into `acc` (C doubles), slab by slab, the
-// slabs' sums added in slab order into `out`.
+// Per-channel sums over rows, f(r0, r1, acc) adding rows [r0, r1) into `acc` (C·lanes doubles), slab by
+// slab, the slabs' sums added in slab order into `out`.
 template <typename F>
 void channelSums(int64_t rows, int64_t C, int lanes, double* out, const F& f) {
   const int n = kSlabs;
@@ -683,12 +825,80 @@ void channelSums(int64_t rows, int64_t C, int lanes, double* out, const F& f) {
   tasks(n, rows * C, [&](int k) {
     int64_t r0, r1;
     slab(rows, n, k, r0, r1);
-    double* acc = partial.data() + size_t(k) * C * lanes;
-    for (int64_t r = r0; r < r1; r++) f(r, acc);
+    f(r0, r1, partial.data() + size_t(k) * C * lanes);
   });
   for (int64_t d = 0; d < C * lanes; d++) out[d] = 0.0;
   for (int k = 0; k < n; k++)
     for (int64_t d = 0; d < C * lanes; d++) out[d] += partial[size_t(k) * C * lanes + d];
+}
+
+// BatchNorm's per-channel sums over rows [r0, r1) of x (and dy), added into acc in row order per channel:
+//   kind 0: acc[d] += x;  kind 1: acc[d] += (x − mu[d])², mu double;
+//   kind 2: acc[d] += dy, acc[C + d] += dy·(x − mean[d]) (mean float, the difference in double).
+// With C a multiple of 16 up to 64 (the CNNs' channel counts) the accumulators stay in AVX-512 registers
+// over the rows (a runtime C keeps them in memory: a store-to-load chain per row); the same double
+// operations in the same order as the scalar loop, so the same bits.
+template <int kind>
+void bnRowSums(const float* x, const float* dy, const double* mu, const float* mean, int64_t r0, int64_t r1, int64_t C, double* acc);
+#if defined(__AVX512F__)
+inline __m512d lo8(__m512 v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
+inline __m512d hi8(__m512 v) { return _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)); }
+template <int kind, int NC>
+void bnRowSums16(const float* x, const float* dy, const double* mu, const float* mean, int64_t r0, int64_t r1, double* acc) {
+  constexpr int64_t C = 16 * NC;
+  constexpr int L = kind == 2 ? 2 : 1;
+  __m512d a[L * 2 * NC], m[2 * NC];
+  for (int l = 0; l < L; l++)
+    for (int i = 0; i < 2 * NC; i++) a[l * 2 * NC + i] = _mm512_loadu_pd(acc + l * C + 8 * i);
+  for (int i = 0; i < 2 * NC; i++) m[i] = kind == 1 ? _mm512_loadu_pd(mu + 8 * i) : kind == 2 ? (i % 2 ? hi8(_mm512_loadu_ps(mean + 16 * (i / 2))) : lo8(_mm512_loadu_ps(mean + 16 * (i / 2)))) : _mm512_setzero_pd();
+  for (int64_t r = r0; r < r1; r++)
+    for (int c = 0; c < NC; c++) {
+      const __m512 xv = _mm512_loadu_ps(x + r * C + 16 * c);
+      const __m512d xl = lo8(xv), xh = hi8(xv);
+      if (kind == 0) {
+        a[2 * c] = _mm512_add_pd(a[2 * c], xl), a[2 * c + 1] = _mm512_add_pd(a[2 * c + 1], xh);
+      } else if (kind == 1) {
+        const __m512d vl = _mm512_sub_pd(xl, m[2 * c]), vh = _mm512_sub_pd(xh, m[2 * c + 1]);
+        a[2 * c] = _mm512_add_pd(a[2 * c], _mm512_mul_pd(vl, vl)), a[2 * c + 1] = _mm512_add_pd(a[2 * c + 1], _mm512_mul_pd(vh, vh));
+      } else {
+        const __m512 gv = _mm512_loadu_ps(dy + r * C + 16 * c);
+        const __m512d gl = lo8(gv), gh = hi8(gv);
+        a[2 * c] = _mm512_add_pd(a[2 * c], gl), a[2 * c + 1] = _mm512_add_pd(a[2 * c + 1], gh);
+        a[2 * NC + 2 * c] = _mm512_add_pd(a[2 * NC + 2 * c], _mm512_mul_pd(gl, _mm512_sub_pd(xl, m[2 * c])));
+        a[2 * NC + 2 * c + 1] = _mm512_add_pd(a[2 * NC + 2 * c + 1], _mm512_mul_pd(gh, _mm512_sub_pd(xh, m[2 * c + 1])));
+      }
+    }
+  for (int l = 0; l < L; l++)
+    for (int i = 0; i < 2 * NC; i++) _mm512_storeu_pd(acc + l * C + 8 * i, a[l * 2 * NC + i]);
+}
+#endif
+template <int kind>
+void bnRowSums(const float* x, const float* dy, const double* mu, const float* mean, int64_t r0, int64_t r1, int64_t C, double* acc) {
+#if defined(__AVX512F__)
+  switch (C) {
+    case 16: return bnRowSums16<kind, 1>(x, dy, mu, mean, r0, r1, acc);
+    case 32: return bnRowSums16<kind, 2>(x, dy, mu, mean, r0, r1, acc);
+    case 48: return bnRowSums16<kind, 3>(x, dy, mu, mean, r0, r1, acc);
+    case 64: return bnRowSums16<kind, 4>(x, dy, mu, mean, r0, r1, acc);
+  }
+#endif
+  for (int64_t r = r0; r < r1; r++) {
+    const float* __restrict xr = x + r * C;
+    if (kind == 0) {
+      for (int64_t d = 0; d < C; d++) acc[d] += xr[d];
+    } else if (kind == 1) {
+      for (int64_t d = 0; d < C; d++) {
+        const double v = double(xr[d]) - mu[d];
+        acc[d] += v * v;
+      }
+    } else {
+      const float* __restrict g = dy + r * C;
+      for (int64_t d = 0; d < C; d++) {
+        acc[d] += g[d];
+        acc[C + d] += double(g[d]) * (double(xr[d]) - double(mean[d]));
+      }
+    }
+  }
 }
 
 // Rows r of an elementwise pass, in slabs over both cores.
@@ -768,19 +978,9 @@ struct RowOp : Call {
 void bnStatistics(const BnAttrs& p, const float* x, int64_t rows, int64_t C, const float* gamma, const float* mm, const float* mv, const float* bias, float* mean,
                   float* inv, float* scale, float* nmm, float* nmv) {
   std::vector<double> sum(C), sq(C), mu(C);
-  channelSums(rows, C, 1, sum.data(), [&](int64_t r, double* __restrict acc) {
-    const float* __restrict xr = x + r * C;
-    for (int64_t d = 0; d < C; d++) acc[d] += xr[d];
-  });
+  channelSums(rows, C, 1, sum.data(), [&](int64_t r0, int64_t r1, double* acc) { bnRowSums<0>(x, nullptr, nullptr, nullptr, r0, r1, C, acc); });
   for (int64_t d = 0; d < C; d++) mu[d] = sum[d] / double(rows), mean[d] = float(mu[d]);
-  channelSums(rows, C, 1, sq.data(), [&](int64_t r, double* __restrict acc) {
-    const float* __restrict xr = x + r * C;
-    const double* __restrict m = mu.data();
-    for (int64_t d = 0; d < C; d++) {
-      const double v = double(xr[d]) - m[d];
-      acc[d] += v * v;
-    }
-  });
+  channelSums(rows, C, 1, sq.data(), [&](int64_t r0, int64_t r1, double* acc) { bnRowSums<1>(x, nullptr, mu.data(), nullptr, r0, r1, C, acc); });
   for (int64_t d = 0; d < C; d++) {
     const float var = float(sq[d] / double(rows));
     const float batchMean = bias ? float(mu[d] + double(bias[d])) : mean[d];
@@ -833,14 +1033,7 @@ void batchNormGradCompute(void*, TF_OpKernelContext* ctx) {
   float *dx = op.output(0), *dgamma = op.output(1), *dbeta = op.output(2);
   // sums[0..C): Σ dy; sums[C..2C): Σ dy·(x − mean)
   std::vector<double> sums(size_t(2 * C));
-  channelSums(rows, C, 2, sums.data(), [&](int64_t r, double* __restrict acc) {
-    const float* __restrict g = dy + r * C;
-    const float* __restrict xr = x + r * C;
-    for (int64_t d = 0; d < C; d++) {
-      acc[d] += g[d];
-      acc[C + d] += double(g[d]) * (double(xr[d]) - double(mean[d]));
-    }
-  });
+  channelSums(rows, C, 2, sums.data(), [&](int64_t r0, int64_t r1, double* acc) { bnRowSums<2>(x, dy, nullptr, mean, r0, r1, C, acc); });
   std::vector<float> k(C), a(C), b(C);
   bnGradCoefficients(sums.data(), rows, C, gamma, inv, dgamma, dbeta, k.data(), a.data(), b.data());
   rowsParallel(rows, C, [&](int64_t r) {
@@ -896,79 +1089,42 @@ void batchNormReluPoolCompute(void* attrs, TF_OpKernelContext* ctx) {
   }
 }
 
-// One batch item of a pooled gradient after a ReLU: dz = dy·(y > 0) (as TF's ReluGrad) at the argmax
-// positions (a foreign argmax outside the item is skipped), pooled values in output order.
-// poolBnSums: s0[d] += dz, s1[d] += dz·(x[argmax] − mean[d]), in double, in output order per channel.
-// poolScatterScaled: dx[argmax] += k[d]·dz in output order, sum[d] += k[d]·dz (float).
-// The AVX-512 paths (16 channels a vector, gathers/scatters: the lanes of one vector are different
-// channels, so different addresses) do the same float/double operations in the same order per channel
-// as the scalar loops: the same bits.
-void poolBnSums(int64_t C, int64_t pooled, int64_t item, const float* g, const float* y, const int32_t* am, const float* x, const float* mean, double* s0,
-                double* s1) {
-  int64_t d0 = 0;
+// o = a·(x − m) + b over `rows` rows of C channels, sum[d] += o (float, row order per channel); with C a
+// multiple of 16 up to 64 the sums stay in registers (same operations, same order: the same bits).
 #if defined(__AVX512F__)
-  const __m512i items = _mm512_set1_epi32(int32_t(item));
-  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
-  for (; d0 + 16 <= C; d0 += 16) {
-    __m512d a0l = _mm512_loadu_pd(s0 + d0), a0h = _mm512_loadu_pd(s0 + d0 + 8), a1l = _mm512_loadu_pd(s1 + d0), a1h = _mm512_loadu_pd(s1 + d0 + 8);
-    const __m512 mv = _mm512_loadu_ps(mean + d0);
-    const __m512d ml = _mm512_cvtps_pd(_mm512_castps512_ps256(mv)), mh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(mv, 1));
-    for (int64_t j = d0; j < pooled; j += C) {
-      const __m512i at = _mm512_loadu_si512(am + j);
-      const __mmask16 ok = _mm512_cmplt_epu32_mask(at, items);
-      const __mmask16 pos = _mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ);
-      const __m512 v = _mm512_maskz_mov_ps(ok, _mm512_mul_ps(_mm512_loadu_ps(g + j), _mm512_maskz_mov_ps(pos, one)));
-      const __m512 xv = _mm512_mask_i32gather_ps(mv, ok, at, x, 4);
-      const __m512d vl = _mm512_cvtps_pd(_mm512_castps512_ps256(v)), vh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1));
-      const __m512d xl = _mm512_cvtps_pd(_mm512_castps512_ps256(xv)), xh = _mm512_cvtps_pd(_mm512_extractf32x8_ps(xv, 1));
-      a0l = _mm512_add_pd(a0l, vl), a0h = _mm512_add_pd(a0h, vh);
-      a1l = _mm512_add_pd(a1l, _mm512_mul_pd(vl, _mm512_sub_pd(xl, ml)));
-      a1h = _mm512_add_pd(a1h, _mm512_mul_pd(vh, _mm512_sub_pd(xh, mh)));
+template <int NC>
+void affineRows16(const float* x, float* o, int64_t rows, const float* m, const float* a, const float* b, float* sum) {
+  constexpr int64_t C = 16 * NC;
+  __m512 s[NC], mv[NC], av[NC], bv[NC];
+  for (int c = 0; c < NC; c++)
+    s[c] = _mm512_loadu_ps(sum + 16 * c), mv[c] = _mm512_loadu_ps(m + 16 * c), av[c] = _mm512_loadu_ps(a + 16 * c), bv[c] = _mm512_loadu_ps(b + 16 * c);
+  for (int64_t r = 0; r < rows; r++)
+    for (int c = 0; c < NC; c++) {
+      const __m512 v = _mm512_add_ps(_mm512_mul_ps(av[c], _mm512_sub_ps(_mm512_loadu_ps(x + r * C + 16 * c), mv[c])), bv[c]);
+      _mm512_storeu_ps(o + r * C + 16 * c, v);
+      s[c] = _mm512_add_ps(s[c], v);
     }
-    _mm512_storeu_pd(s0 + d0, a0l), _mm512_storeu_pd(s0 + d0 + 8, a0h), _mm512_storeu_pd(s1 + d0, a1l), _mm512_storeu_pd(s1 + d0 + 8, a1h);
-  }
-#endif
-  for (; d0 < C; d0++) {
-    double a0 = s0[d0], a1 = s1[d0];
-    for (int64_t j = d0; j < pooled; j += C) {
-      const bool ok = uint32_t(am[j]) < uint32_t(item);
-      const float v = ok ? g[j] * (y[j] > 0.f ? 1.f : 0.f) : 0.f;
-      a0 += double(v);
-      a1 += double(v) * (double(ok ? x[am[j]] : mean[d0]) - double(mean[d0]));
-    }
-    s0[d0] = a0, s1[d0] = a1;
-  }
+  for (int c = 0; c < NC; c++) _mm512_storeu_ps(sum + 16 * c, s[c]);
 }
-
-void poolScatterScaled(int64_t C, int64_t pooled, int64_t item, const float* g, const float* y, const int32_t* am, const float* k, float* dx, float* sum) {
-  int64_t d0 = 0;
+#endif
+void affineRows(const float* x, float* o, int64_t rows, int64_t C, const float* m, const float* a, const float* b, float* sum) {
 #if defined(__AVX512F__)
-  const __m512i items = _mm512_set1_epi32(int32_t(item));
-  const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
-  for (; d0 + 16 <= C; d0 += 16) {
-    const __m512 kv = _mm512_loadu_ps(k + d0);
-    __m512 acc = _mm512_loadu_ps(sum + d0);
-    for (int64_t j = d0; j < pooled; j += C) {
-      const __m512i at = _mm512_loadu_si512(am + j);
-      const __mmask16 ok = _mm512_cmplt_epu32_mask(at, items);
-      const __mmask16 pos = _mm512_cmp_ps_mask(_mm512_loadu_ps(y + j), zero, _CMP_GT_OQ);
-      const __m512 v = _mm512_maskz_mov_ps(ok, _mm512_mul_ps(kv, _mm512_mul_ps(_mm512_loadu_ps(g + j), _mm512_maskz_mov_ps(pos, one))));
-      const __m512 cur = _mm512_mask_i32gather_ps(zero, ok, at, dx, 4);
-      _mm512_mask_i32scatter_ps(dx, ok, at, _mm512_add_ps(cur, v), 4);
-      acc = _mm512_add_ps(acc, v);
-    }
-    _mm512_storeu_ps(sum + d0, acc);
+  switch (C) {
+    case 16: return affineRows16<1>(x, o, rows, m, a, b, sum);
+    case 32: return affineRows16<2>(x, o, rows, m, a, b, sum);
+    case 48: return affineRows16<3>(x, o, rows, m, a, b, sum);
+    case 64: return affineRows16<4>(x, o, rows, m, a, b, sum);
   }
 #endif
-  for (; d0 < C; d0++) {
-    float acc = sum[d0];
-    for (int64_t j = d0; j < pooled; j += C) {
-      const bool ok = uint32_t(am[j]) < uint32_t(item);
-      const float v = ok ? k[d0] * (g[j] * (y[j] > 0.f ? 1.f : 0.f)) : 0.f;
-      if (ok) dx[am[j]] += v;
-      acc += v;
+  float* __restrict sb = sum;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* __restrict xr = x + r * C;
+    float* __restrict orow = o + r * C;
+    for (int64_t d = 0; d < C; d++) {
+      const float v = a[d] * (xr[d] - m[d]) + b[d];
+      orow[d] = v;
+      sb[d] += v;
     }
-    sum[d0] = acc;
   }
 }
 
@@ -981,7 +1137,7 @@ void batchNormReluPoolGradCompute(void*, TF_OpKernelContext* ctx) {
   static const char* what = "GenreLabBatchNormReluPoolGrad: dy, argmax, y must be one pooled shape [N,OH,OW,C] of x [N,H,W,C], gamma, mean, inv_std [C]";
   Call c(ctx, 7);
   if (!c.ok()) return;
-  TF_Tensor *dyt = c.in[0], *amt = c.in[1], *yt = c.in[2], *xt = c.in[3];
+  TF_Tensor *dyt = c.in[0], *amt = c.in[1], *xt = c.in[3];
   bool fits = api.NumDims(dyt) == 4 && api.NumDims(xt) == 4 && c.sameShape(0, 1) && c.sameShape(0, 2) && api.Dim(dyt, 0) == api.Dim(xt, 0) &&
               api.Dim(dyt, 3) == api.Dim(xt, 3);
   const int64_t N = fits ? api.Dim(xt, 0) : 0, H = fits ? api.Dim(xt, 1) : 0, W = fits ? api.Dim(xt, 2) : 0, C = fits ? api.Dim(xt, 3) : 0;
@@ -1011,20 +1167,10 @@ void batchNormReluPoolGradCompute(void*, TF_OpKernelContext* ctx) {
     const float* xb = x + b * item;
     float* ob = dx + b * item;
     std::vector<float> base(C, 0.f), scattered(C, 0.f);
-    float* __restrict sb = base.data();
-    const float *__restrict m = mean, *__restrict aa = a.data(), *__restrict b0 = bb.data();
-    for (int64_t r = 0; r < H * W; r++) {
-      const float* __restrict xr = xb + r * C;
-      float* __restrict o = ob + r * C;
-      for (int64_t d = 0; d < C; d++) {
-        const float v = aa[d] * (xr[d] - m[d]) + b0[d];
-        o[d] = v;
-        sb[d] += v;
-      }
-    }
-    poolScatterScaled(C, pooled, item, dy + b * pooled, y + b * pooled, am + b * pooled, k.data(), ob, scattered.data());
+    affineRows(xb, ob, H * W, C, mean, a.data(), bb.data(), base.data());
+    poolScatter<true, true>(C, pooled, item, dy + b * pooled, y + b * pooled, am + b * pooled, k.data(), ob, scattered.data());
     double* acc = partial.data() + size_t(b) * 2 * C;
-    for (int64_t d = 0; d < C; d++) acc[d] = sb[d], acc[C + d] = scattered[d];
+    for (int64_t d = 0; d < C; d++) acc[d] = base[d], acc[C + d] = scattered[d];
   });
   for (int64_t d = 0; d < C; d++) {
     double s = 0.0;
@@ -1284,6 +1430,7 @@ std::string registerOps() {
 
 }  // namespace
 
+#ifndef GENRE_LAB_RNN_NO_NODE
 // registerTfOps(): registers the ops above with the TensorFlow runtime in this process (once);
 // returns '' when they are registered, else why not.
 napi_value GenreLabRegisterTfOps(napi_env env, napi_callback_info) {
@@ -1292,3 +1439,4 @@ napi_value GenreLabRegisterTfOps(napi_env env, napi_callback_info) {
   napi_create_string_utf8(env, r.c_str(), r.size(), &out);
   return out;
 }
+#endif

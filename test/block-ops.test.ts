@@ -15,6 +15,11 @@ import { spawnSync } from 'child_process';
 import { tf, backendInfo, type TF } from '../lib/backend';
 import { rawOps, type Handle } from '../lib/layers/tfRaw';
 import { blockOpsStatus, biasReluPool, biasReluPoolGrad, batchNormReluPool, batchNormReluPoolGrad, type PoolSpec } from '../lib/layers/blockOps';
+import { setCpuKernelThreads, cpuKernelStatus } from '../lib/layers/cpuKernel';
+
+// Every op of this file on the addon's thread pool whatever its size (read by native/tfops.cc at its first
+// split): the threaded paths are the ones checked, and the thread-count test below compares 1 and 3 threads.
+process.env.GENRE_LAB_PARALLEL_MIN = '0';
 
 const cxx = process.env.CXX || 'g++';
 const skip =
@@ -225,6 +230,43 @@ test('GenreLabBatchNormReluPool(+Grad) equal BiasAdd → GenreLabBatchNorm → R
       }
       o.free(f.argmax.id, f.mean.id, f.invStd.id, f.y.id, x, b, gamma, beta, mm, mv, dy);
     }
+});
+
+test('the block ops give the same bits on 1 and 3 threads (fixed splits of the work)', { skip }, () => {
+  const o = r();
+  const before = cpuKernelStatus().threads;
+  const c = SEED001[0];
+  const C = c.shape[3];
+  const x = input(c.shape, 700, 'tied');
+  const b = vec(C, 701, 2);
+  const gamma = vec(C, 702, 0.5, 1);
+  const beta = vec(C, 703, 0.5);
+  const mm = vec(C, 704, 1);
+  const mv = vec(C, 705, 0.5, 1);
+  const run = (threads: number) => {
+    setCpuKernelThreads(threads);
+    const f = batchNormReluPool(x, b, gamma, beta, mm, mv, { epsilon: 1e-3, momentum: 0.99 }, c.pool);
+    const dy = tf.tidy(() => handle(tf.randomNormal(f.y.shape, 0, 1, 'float32', 706)));
+    const g = batchNormReluPoolGrad(dy, f.argmax.id, f.y.id, x, gamma, f.mean.id, f.invStd.id);
+    const l = LECTURE[0];
+    const xl = input(l.shape, 707, 'normal');
+    const bl = vec(l.shape[3], 708);
+    const p1 = biasReluPool(xl, bl, l.pool);
+    const dyl = tf.tidy(() => handle(tf.randomNormal(p1.y.shape, 0, 1, 'float32', 709)));
+    const gl = biasReluPoolGrad(dyl, p1.argmax.id, p1.y.id, l.shape);
+    o.free(dy, xl, bl, dyl);
+    return [f.y, f.argmax, f.mean, f.invStd, f.movingMean, f.movingVariance, g.dx, g.dgamma, g.dbeta, g.dbias, p1.y, p1.argmax, gl.dx, gl.dbias].map((h) =>
+      Array.from(values(h, h === f.argmax || h === p1.argmax ? 'int32' : 'float32')),
+    );
+  };
+  try {
+    const one = run(1);
+    const three = run(3);
+    one.forEach((v, i) => assert.ok(v.every((e, j) => Object.is(e, three[i][j])), `output ${i} differs between 1 and 3 threads`));
+  } finally {
+    setCpuKernelThreads(before);
+    o.free(x, b, gamma, beta, mm, mv);
+  }
 });
 
 test('the block ops reject wrong shapes with a message naming the op', { skip }, () => {

@@ -203,7 +203,7 @@ test('a model skips the gradient of its input batch, and a layer after another s
   assert.equal(s1.inputGradientsSkipped - s0.inputGradientsSkipped, 1);
 });
 
-test('native/rnn.cc is clean under AddressSanitizer on edge shapes (native/check.cc)', { skip, timeout: 300_000 }, () => {
+test('native/rnn.cc and tfops.cc\'s pool / batch-norm helpers are clean under AddressSanitizer on edge shapes (native/check.cc)', { skip, timeout: 300_000 }, () => {
   const eigen = kernelBuild.findEigen(SETUP_CACHE);
   assert.ok(eigen, `Eigen's headers are not unpacked under ${SETUP_CACHE}/eigen (node scripts/setup.js does it)`);
   const exe = path.join(os.tmpdir(), `genre-lab-rnn-check-${process.pid}`);
@@ -219,6 +219,7 @@ test('native/rnn.cc is clean under AddressSanitizer on edge shapes (native/check
     assert.match(run.stdout, /ok 1296 cases/);
     assert.match(run.stdout, /ok 72 attention cases/);
     assert.match(run.stdout, /ok 48 layer-norm cases/);
+    assert.match(run.stdout, /ok 8064 tfops pool\/batch-norm cases/);
   } finally {
     fs.rmSync(exe, { force: true });
   }
