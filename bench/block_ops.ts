@@ -1,5 +1,5 @@
 /**
- * `node -r sucrase/register/ts bench/block_ops.ts [--rounds R] [--reps K] [--threads N]`: per-op times of the
+ * `npm run bench:block-ops -- [--rounds R] [--reps K] [--threads N]`: per-op times of the
  * CNN blocks' elementwise ops on the bench:models shapes (batch 32), the unfused chains the layers run
  * against the fused ops of lib/layers/blockOps.ts, each op run K times per round, rounds interleaved,
  * `--only TEXT` times only the ops whose label contains TEXT (e.g. for perf). `--addon FILE` loads another build

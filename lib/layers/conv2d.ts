@@ -25,7 +25,8 @@ type Base = ReturnType<typeof tf.layers.conv2d>;
 /** tfjs-layers does not export the class itself; its constructor is the factory's product's. */
 const Conv2DBase = tf.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as unknown as { new (args: Conv2DArgs): Base; className: string };
 
-interface Internals {
+/** The fields of tfjs-layers' Conv2D this file (and lib/train/rawStep.ts) reads. */
+export interface Internals {
   kernel: TF.LayerVariable;
   bias: TF.LayerVariable | null;
   strides: number[];

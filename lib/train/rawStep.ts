@@ -23,7 +23,7 @@
 import { tf, type TF } from '../backend';
 import { rawOps, type RawOps, type OpAttr } from '../layers/tfRaw';
 import { nativeTfOpsStatus } from '../layers/nativeKernels';
-import { Conv2D } from '../layers/conv2d';
+import { Conv2D, type Internals as ConvInternals } from '../layers/conv2d';
 import { MaxPooling2D } from '../layers/pool';
 import { BatchNormalization } from '../layers/batchNorm';
 import { FusedAdam } from './fusedAdam';
@@ -94,24 +94,19 @@ const varId = (r: RawOps, v: TF.LayerVariable) => r.ids([v.read()])[0];
 const className = (l: TF.layers.Layer) => l.getClassName();
 const activationOf = (l: unknown) => (l as { activation?: { getClassName(): string } }).activation?.getClassName();
 
-interface ConvInternals {
-  kernel: TF.LayerVariable;
-  bias: TF.LayerVariable | null;
-  strides: number[];
-  padding: string;
-  dataFormat: string;
-  dilationRate: number[];
-  rank: number;
-}
 
-/** lib/layers/conv2d.ts' forward and gradient (Conv2D → GenreLabBiasRelu / BiasAdd / Relu). */
-class ConvStage implements Stage {
+/**
+ * A layer computing z = product(x, kernel) then bias and ReLU (or either, or neither): forward the product,
+ * then GenreLabBiasRelu / BiasAdd / Relu; backward GenreLabReluBiasGrad / ReluGrad / BiasAddGrad, then the
+ * product's gradients (`weightGrads`). Conv2D and Dense differ only in the product.
+ */
+abstract class LinearStage implements Stage {
   readonly keepsInput = true;
   readonly keepsOutput: boolean;
   readonly weights: TF.LayerVariable[];
   readonly relu: boolean;
-  readonly me: ConvInternals;
-  readonly conv: OpAttr[];
+  readonly kernel: TF.LayerVariable;
+  readonly bias: TF.LayerVariable | null;
   private readonly biasAttrs: OpAttr[];
   private x: Act | null = null;
   private y: Act | null = null;
@@ -119,53 +114,86 @@ class ConvStage implements Stage {
     r: RawOps,
     readonly layer: TF.layers.Layer,
   ) {
-    this.me = layer as unknown as ConvInternals;
+    const me = layer as unknown as { kernel: TF.LayerVariable; bias: TF.LayerVariable | null };
+    this.kernel = me.kernel;
+    this.bias = me.bias ?? null;
     this.relu = activationOf(layer) === 'relu';
     this.keepsOutput = this.relu;
-    this.weights = this.me.bias ? [this.me.kernel, this.me.bias] : [this.me.kernel];
-    const [sh, sw] = this.me.strides;
-    this.conv = [r.tFloat, ints(r, 'strides', [1, sh, sw, 1]), r.str('padding', this.me.padding.toUpperCase()), r.str('data_format', 'NHWC'), ints(r, 'dilations', [1, 1, 1, 1])];
+    this.weights = this.bias ? [this.kernel, this.bias] : [this.kernel];
     this.biasAttrs = [r.tFloat, r.str('data_format', 'NHWC')];
   }
+  /** z = x ⊗ kernel (owned by `h`). */
+  abstract product(h: Handles, x: Act): Act;
+  /** Given dz at the product's output and the bias' gradient: the kernel's gradient and, when asked, the input's. */
+  abstract weightGrads(h: Handles, x: Act, dz: H, db: H | null, needDx: boolean, grads: Map<TF.LayerVariable, H>): H | null;
   /** Whether the output is GenreLabBiasRelu's (a max pool's gradient can then apply the ReLU and sum the bias). */
   get reluBias(): boolean {
-    return this.relu && this.me.bias !== null;
+    return this.relu && this.bias !== null;
   }
   forward(h: Handles, x: Act): Act {
     const r = h.r;
-    const c = h.run('Conv2D', this.conv, [x.id, varId(r, this.me.kernel)], 1)[0];
-    let y = c;
-    if (this.me.bias && this.relu) y = h.run('GenreLabBiasRelu', [], [c.id, varId(r, this.me.bias)], 1)[0];
-    else if (this.me.bias) y = h.run('BiasAdd', this.biasAttrs, [c.id, varId(r, this.me.bias)], 1)[0];
-    else if (this.relu) y = h.run('Relu', [r.tFloat], [c.id], 1)[0];
-    if (y !== c) h.drop(c.id);
+    const z = this.product(h, x);
+    let y = z;
+    if (this.bias && this.relu) y = h.run('GenreLabBiasRelu', [], [z.id, varId(r, this.bias)], 1)[0];
+    else if (this.bias) y = h.run('BiasAdd', this.biasAttrs, [z.id, varId(r, this.bias)], 1)[0];
+    else if (this.relu) y = h.run('Relu', [r.tFloat], [z.id], 1)[0];
+    if (y !== z) h.drop(z.id);
     this.x = x;
     this.y = y;
     return y;
   }
   backward(h: Handles, dy: H, needDx: boolean, grads: Map<TF.LayerVariable, H>, pre?: Back['reluBias']): Back {
-    const x = this.x!;
     let dz = dy;
     let db: H | null = null;
     if (pre) db = pre.db;
-    else if (this.me.bias && this.relu) [dz, db] = h.run('GenreLabReluBiasGrad', [], [dy, this.y!.id], 2).map((o) => o.id);
+    else if (this.bias && this.relu) [dz, db] = h.run('GenreLabReluBiasGrad', [], [dy, this.y!.id], 2).map((o) => o.id);
     else if (this.relu) dz = h.run1('ReluGrad', [h.r.tFloat], [dy, this.y!.id]);
-    if (this.me.bias && db === null) db = h.run1('BiasAddGrad', this.biasAttrs, [dz]);
-    const dx = this.weightGrads(h, x, dz, db, needDx, grads);
+    if (this.bias && db === null) db = h.run1('BiasAddGrad', this.biasAttrs, [dz]);
+    const dx = this.weightGrads(h, this.x!, dz, db, needDx, grads);
     if (dz !== dy) h.drop(dz);
     return { dx };
-  }
-  /** Given dz at the conv's output (before bias) and the bias' gradient: the kernel's gradient and, when asked, the input's. */
-  weightGrads(h: Handles, x: Act, dz: H, db: H | null, needDx: boolean, grads: Map<TF.LayerVariable, H>): H | null {
-    const r = h.r;
-    const kernel = this.me.kernel;
-    grads.set(kernel, h.run1('Conv2DBackpropFilter', this.conv, [x.id, r.int32(kernel.shape as number[]), dz]));
-    if (this.me.bias) grads.set(this.me.bias, db!);
-    return needDx ? h.run1('Conv2DBackpropInput', this.conv, [r.int32(x.shape), varId(r, kernel), dz]) : null;
   }
   release(h: Handles): void {
     if (this.y) h.drop(this.y.id);
     this.x = this.y = null;
+  }
+}
+
+/** lib/layers/conv2d.ts' forward and gradient (Conv2D → GenreLabBiasRelu / BiasAdd / Relu). */
+class ConvStage extends LinearStage {
+  readonly conv: OpAttr[];
+  constructor(r: RawOps, layer: TF.layers.Layer) {
+    super(r, layer);
+    const me = layer as unknown as ConvInternals;
+    const [sh, sw] = me.strides;
+    this.conv = [r.tFloat, ints(r, 'strides', [1, sh, sw, 1]), r.str('padding', me.padding.toUpperCase()), r.str('data_format', 'NHWC'), ints(r, 'dilations', [1, 1, 1, 1])];
+  }
+  product(h: Handles, x: Act): Act {
+    return h.run('Conv2D', this.conv, [x.id, varId(h.r, this.kernel)], 1)[0];
+  }
+  weightGrads(h: Handles, x: Act, dz: H, db: H | null, needDx: boolean, grads: Map<TF.LayerVariable, H>): H | null {
+    const r = h.r;
+    grads.set(this.kernel, h.run1('Conv2DBackpropFilter', this.conv, [x.id, r.int32(this.kernel.shape as number[]), dz]));
+    if (this.bias) grads.set(this.bias, db!);
+    return needDx ? h.run1('Conv2DBackpropInput', this.conv, [r.int32(x.shape), varId(r, this.kernel), dz]) : null;
+  }
+}
+
+/** tfjs' Dense (its fused matMul on this backend: MatMul, bias, ReLU) as MatMul + GenreLabBiasRelu / BiasAdd. */
+class DenseStage extends LinearStage {
+  private readonly mm: OpAttr[][];
+  constructor(r: RawOps, layer: TF.layers.Layer) {
+    super(r, layer);
+    const m = (a: boolean, b: boolean) => [r.bool('transpose_a', a), r.bool('transpose_b', b), r.tFloat];
+    this.mm = [m(false, false), m(true, false), m(false, true)];
+  }
+  product(h: Handles, x: Act): Act {
+    return h.run('MatMul', this.mm[0], [x.id, varId(h.r, this.kernel)], 1)[0];
+  }
+  weightGrads(h: Handles, x: Act, dz: H, db: H | null, needDx: boolean, grads: Map<TF.LayerVariable, H>): H | null {
+    grads.set(this.kernel, h.run1('MatMul', this.mm[1], [x.id, dz]));
+    if (this.bias) grads.set(this.bias, db!);
+    return needDx ? h.run1('MatMul', this.mm[2], [dz, varId(h.r, this.kernel)]) : null;
   }
 }
 
@@ -301,8 +329,8 @@ class ConvReluPoolStage implements Stage {
   }
   forward(h: Handles, x: Act): Act {
     const r = h.r;
-    const c = h.run('Conv2D', this.conv.conv, [x.id, varId(r, this.conv.me.kernel)], 1)[0];
-    const [y, argmax] = h.run('GenreLabBiasReluPool', this.pool.attrs, [c.id, varId(r, this.conv.me.bias!)], 2);
+    const c = h.run('Conv2D', this.conv.conv, [x.id, varId(r, this.conv.kernel)], 1)[0];
+    const [y, argmax] = h.run('GenreLabBiasReluPool', this.pool.attrs, [c.id, varId(r, this.conv.bias!)], 2);
     h.drop(c.id);
     this.cShape = c.shape;
     this.x = x;
@@ -351,8 +379,8 @@ class ConvBnReluPoolStage implements Stage {
   forward(h: Handles, x: Act): Act {
     const r = h.r;
     const bn = this.bn.me;
-    const c = h.run('Conv2D', this.conv.conv, [x.id, varId(r, this.conv.me.kernel)], 1)[0];
-    const ids = [c.id, ...[this.conv.me.bias!, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance].map((v) => varId(r, v))];
+    const c = h.run('Conv2D', this.conv.conv, [x.id, varId(r, this.conv.kernel)], 1)[0];
+    const ids = [c.id, ...[this.conv.bias!, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance].map((v) => varId(r, v))];
     const [y, argmax, mean, inv, mm, mv] = h.run('GenreLabBatchNormReluPool', this.attrs, ids, 6);
     writeMoving(h, bn, mm, mv);
     this.x = x;
@@ -386,71 +414,12 @@ function fuse(stages: Stage[]): Stage[] {
     if (a instanceof ConvStage && a.reluBias && b instanceof PoolStage) {
       out.push(new ConvReluPoolStage(a, b));
       i += 1;
-    } else if (a instanceof ConvStage && !a.relu && a.me.bias && b instanceof BatchNormStage && c instanceof ReluStage && d instanceof PoolStage) {
+    } else if (a instanceof ConvStage && !a.relu && a.bias && b instanceof BatchNormStage && c instanceof ReluStage && d instanceof PoolStage) {
       out.push(new ConvBnReluPoolStage(a, b, d));
       i += 3;
     } else out.push(a);
   }
   return out;
-}
-
-interface DenseInternals {
-  kernel: TF.LayerVariable;
-  bias: TF.LayerVariable | null;
-}
-
-/** tfjs' Dense (its fused matMul on this backend: MatMul, bias, ReLU) as MatMul + GenreLabBiasRelu / BiasAdd. */
-class DenseStage implements Stage {
-  readonly keepsInput = true;
-  readonly keepsOutput: boolean;
-  readonly weights: TF.LayerVariable[];
-  private readonly me: DenseInternals;
-  private readonly relu: boolean;
-  private readonly mm: OpAttr[][];
-  private readonly biasAttrs: OpAttr[];
-  private x: Act | null = null;
-  private y: Act | null = null;
-  constructor(
-    r: RawOps,
-    readonly layer: TF.layers.Layer,
-  ) {
-    this.me = layer as unknown as DenseInternals;
-    this.relu = activationOf(layer) === 'relu';
-    this.keepsOutput = this.relu;
-    this.weights = this.me.bias ? [this.me.kernel, this.me.bias] : [this.me.kernel];
-    const m = (a: boolean, b: boolean) => [r.bool('transpose_a', a), r.bool('transpose_b', b), r.tFloat];
-    this.mm = [m(false, false), m(true, false), m(false, true)];
-    this.biasAttrs = [r.tFloat, r.str('data_format', 'NHWC')];
-  }
-  forward(h: Handles, x: Act): Act {
-    const r = h.r;
-    const z = h.run('MatMul', this.mm[0], [x.id, varId(r, this.me.kernel)], 1)[0];
-    let y = z;
-    if (this.me.bias && this.relu) y = h.run('GenreLabBiasRelu', [], [z.id, varId(r, this.me.bias)], 1)[0];
-    else if (this.me.bias) y = h.run('BiasAdd', this.biasAttrs, [z.id, varId(r, this.me.bias)], 1)[0];
-    else if (this.relu) y = h.run('Relu', [r.tFloat], [z.id], 1)[0];
-    if (y !== z) h.drop(z.id);
-    this.x = x;
-    this.y = y;
-    return y;
-  }
-  backward(h: Handles, dy: H, needDx: boolean, grads: Map<TF.LayerVariable, H>): Back {
-    const r = h.r;
-    let dz = dy;
-    let db: H | null = null;
-    if (this.me.bias && this.relu) [dz, db] = h.run('GenreLabReluBiasGrad', [], [dy, this.y!.id], 2).map((o) => o.id);
-    else if (this.relu) dz = h.run1('ReluGrad', [r.tFloat], [dy, this.y!.id]);
-    if (this.me.bias && db === null) db = h.run1('BiasAddGrad', this.biasAttrs, [dz]);
-    grads.set(this.me.kernel, h.run1('MatMul', this.mm[1], [this.x!.id, dz]));
-    if (this.me.bias) grads.set(this.me.bias, db!);
-    const dx = needDx ? h.run1('MatMul', this.mm[2], [dz, varId(r, this.me.kernel)]) : null;
-    if (dz !== dy) h.drop(dz);
-    return { dx };
-  }
-  release(h: Handles): void {
-    if (this.y) h.drop(this.y.id);
-    this.x = this.y = null;
-  }
 }
 
 /** Flatten (channels last): a reshape each way. */
