@@ -26,6 +26,7 @@ import { nativeTfOpsStatus } from '../layers/nativeKernels';
 import { Conv2D, type Internals as ConvInternals } from '../layers/conv2d';
 import { MaxPooling2D } from '../layers/pool';
 import { BatchNormalization } from '../layers/batchNorm';
+import { biasReluPool, biasReluPoolGrad, batchNormReluPool, batchNormReluPoolGrad, type PoolSpec } from '../layers/blockOps';
 import { FusedAdam } from './fusedAdam';
 
 type H = number;
@@ -54,6 +55,11 @@ class Handles {
   run(op: string, attrs: OpAttr[], inputs: H[], n: number): Act[] {
     const out = this.r.run(op, attrs, inputs, n);
     for (const o of out) this.live.add(o.id);
+    return out;
+  }
+  /** Takes over handles made elsewhere (lib/layers/blockOps.ts' results). */
+  adopt<T extends Record<string, Act>>(out: T): T {
+    for (const o of Object.values(out)) this.live.add(o.id);
     return out;
   }
   /** Hands `id` over (to tfjs): no longer freed here. True if it was owned. */
@@ -203,6 +209,7 @@ class PoolStage implements Stage {
   readonly keepsOutput: boolean;
   readonly weights: TF.LayerVariable[] = [];
   readonly attrs: OpAttr[];
+  readonly spec: PoolSpec;
   private argmax: H | null = null;
   private y: Act | null = null;
   private xShape: number[] = [];
@@ -212,9 +219,10 @@ class PoolStage implements Stage {
     /** The stage before is a conv with bias and ReLU: the gradient applies its ReLU mask and sums its bias' gradient. */
     private readonly afterReluBias: boolean,
   ) {
-    const me = layer as unknown as { poolSize: number[]; strides: number[]; padding: string };
+    const me = layer as unknown as { poolSize: [number, number]; strides: [number, number]; padding: string };
     this.keepsOutput = afterReluBias;
-    this.attrs = [ints(r, 'ksize', [1, me.poolSize[0], me.poolSize[1], 1]), ints(r, 'strides', [1, me.strides[0], me.strides[1], 1]), r.str('padding', me.padding.toUpperCase())];
+    this.spec = { ksize: me.poolSize, strides: me.strides, padding: me.padding.toUpperCase() as PoolSpec['padding'] };
+    this.attrs = [ints(r, 'ksize', [1, me.poolSize[0], me.poolSize[1], 1]), ints(r, 'strides', [1, me.strides[0], me.strides[1], 1]), r.str('padding', this.spec.padding)];
   }
   forward(h: Handles, x: Act): Act {
     const [y, argmax] = h.run('GenreLabMaxPoolArgmax', this.attrs, [x.id], 2);
@@ -330,7 +338,7 @@ class ConvReluPoolStage implements Stage {
   forward(h: Handles, x: Act): Act {
     const r = h.r;
     const c = h.run('Conv2D', this.conv.conv, [x.id, varId(r, this.conv.kernel)], 1)[0];
-    const [y, argmax] = h.run('GenreLabBiasReluPool', this.pool.attrs, [c.id, varId(r, this.conv.bias!)], 2);
+    const { y, argmax } = h.adopt(biasReluPool(c.id, varId(r, this.conv.bias!), this.pool.spec));
     h.drop(c.id);
     this.cShape = c.shape;
     this.x = x;
@@ -339,9 +347,9 @@ class ConvReluPoolStage implements Stage {
     return y;
   }
   backward(h: Handles, dy: H, needDx: boolean, grads: Map<TF.LayerVariable, H>): Back {
-    const [dz, db] = h.run('GenreLabMaxPoolScatterRelu', [], [dy, this.argmax!, this.y!.id, h.r.int32(this.cShape)], 2).map((o) => o.id);
-    const dx = this.conv.weightGrads(h, this.x!, dz, db, needDx, grads);
-    h.drop(dz);
+    const { dx: dz, dbias } = h.adopt(biasReluPoolGrad(dy, this.argmax!, this.y!.id, this.cShape));
+    const dx = this.conv.weightGrads(h, this.x!, dz.id, dbias.id, needDx, grads);
+    h.drop(dz.id);
     return { dx };
   }
   release(h: Handles): void {
@@ -363,26 +371,25 @@ class ConvBnReluPoolStage implements Stage {
   readonly keepsOutput = true;
   readonly weights: TF.LayerVariable[];
   readonly layer: TF.layers.Layer;
-  private readonly attrs: OpAttr[];
   private x: Act | null = null;
   private c: Act | null = null;
   private saved: H[] = [];
   constructor(
     private readonly conv: ConvStage,
     private readonly bn: BatchNormStage,
-    pool: PoolStage,
+    private readonly pool: PoolStage,
   ) {
     this.layer = conv.layer;
     this.weights = [...conv.weights, ...bn.weights];
-    this.attrs = [...bn.attrs, ...pool.attrs];
   }
   forward(h: Handles, x: Act): Act {
     const r = h.r;
     const bn = this.bn.me;
     const c = h.run('Conv2D', this.conv.conv, [x.id, varId(r, this.conv.kernel)], 1)[0];
-    const ids = [c.id, ...[this.conv.bias!, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance].map((v) => varId(r, v))];
-    const [y, argmax, mean, inv, mm, mv] = h.run('GenreLabBatchNormReluPool', this.attrs, ids, 6);
-    writeMoving(h, bn, mm, mv);
+    const [bias, gamma, beta, mm, mv] = [this.conv.bias!, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance].map((v) => varId(r, v));
+    const out = h.adopt(batchNormReluPool(c.id, bias, gamma, beta, mm, mv, { epsilon: bn.epsilon, momentum: bn.momentum }, this.pool.spec));
+    const { y, argmax, mean, invStd: inv } = out;
+    writeMoving(h, bn, out.movingMean, out.movingVariance);
     this.x = x;
     this.c = c;
     this.saved = [y.id, argmax.id, mean.id, inv.id];
@@ -392,11 +399,11 @@ class ConvBnReluPoolStage implements Stage {
     const r = h.r;
     const bn = this.bn.me;
     const [y, argmax, mean, inv] = this.saved;
-    const [dc, dg, db, dbias] = h.run('GenreLabBatchNormReluPoolGrad', [], [dy, argmax, y, this.c!.id, varId(r, bn.gamma), mean, inv], 4).map((o) => o.id);
-    grads.set(bn.gamma, dg);
-    grads.set(bn.beta, db);
-    const dx = this.conv.weightGrads(h, this.x!, dc, dbias, needDx, grads);
-    h.drop(dc);
+    const g = h.adopt(batchNormReluPoolGrad(dy, argmax, y, this.c!.id, varId(r, bn.gamma), mean, inv));
+    grads.set(bn.gamma, g.dgamma.id);
+    grads.set(bn.beta, g.dbeta.id);
+    const dx = this.conv.weightGrads(h, this.x!, g.dx.id, g.dbias.id, needDx, grads);
+    h.drop(g.dx.id);
     return { dx };
   }
   release(h: Handles): void {
