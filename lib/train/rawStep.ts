@@ -6,16 +6,20 @@
  * one graph and PyTorch's autograd is C++. Here each layer is a `Stage` with a forward and a backward
  * made of the same TensorFlow and addon ops its layer class runs on this backend (lib/layers/conv2d.ts,
  * pool.ts, batchNorm.ts; tfjs' dense, flatten, ReLU, dropout and zero-padding ops; the loss of
- * lib/train/losses.ts; FusedAdam's `GenreLabAdam`), so the numbers are the same (test/raw-step.test.ts
- * trains each model both ways and compares losses, weights and moving statistics).
+ * lib/train/losses.ts; FusedAdam's `GenreLabAdam`), so the numbers are the same up to float rounding
+ * (test/raw-step.test.ts trains each model both ways and compares losses, weights and moving statistics).
  *
  * Used by lib/train/fit.ts when everything about the step is one it covers: the native CPU backend with
  * the addon's TF ops, a model whose layers form a chain of supported layers (InputLayer, our Conv2D,
  * MaxPooling2D and BatchNormalization, Dense, Flatten, ReLU / Activation relu or linear, tfjs' Dropout,
- * ZeroPadding2D; no regularisers or constraints, everything trainable), cross-entropy from logits (the
- * default loss of a softmax or logits model; fit's L2 term on kernels too), FusedAdam, no gradient clipping. Anything
- * else trains through `trainOnBatch` as before; `rawStepPlan(net)` says which and why.
+ * ZeroPadding2D; everything trainable; no regularisers or constraints but an L2 on kernels), cross-entropy
+ * from logits (the default loss of a softmax or logits model; fit's `l2` too), FusedAdam, no gradient
+ * clipping. Anything else trains through `trainOnBatch` as before; `rawStepPlan(net)` says which and why.
  * GENRE_LAB_RAW_STEP=0 turns it off (for before/after measurements).
+ *
+ * Whole conv blocks run as lib/layers/blockOps.ts' fused ops where the layers line up (`fuse`): conv →
+ * bias → ReLU → max pool, and conv → bias → batch norm → ReLU → max pool; GENRE_LAB_RAW_STEP_FUSE=0
+ * keeps one stage per layer.
  *
  * Every handle a step creates is owned by the step: freed as soon as nothing later reads it (a stage's
  * saved tensors right after its backward) and, whatever happens, at the end of the step.
