@@ -16,13 +16,15 @@
 import { tf, type TF } from '../backend';
 import { rawOps, nativeOpsAvailable } from './tfRaw';
 import { nativeTfOpsStatus } from './nativeKernels';
+import { batchNormAttrs } from './blockOps';
 
 type BatchNormArgs = Parameters<typeof tf.layers.batchNormalization>[0];
 type Base = ReturnType<typeof tf.layers.batchNormalization>;
 /** tfjs-layers does not export the class itself; its constructor is the factory's product's. */
 const BatchNormalizationBase = tf.layers.batchNormalization({}).constructor as unknown as { new (args?: BatchNormArgs): Base; className: string };
 
-interface Internals {
+/** The fields of tfjs-layers' BatchNormalization this file (and lib/train/rawStep.ts) reads. */
+export interface Internals {
   axis: number;
   momentum: number;
   epsilon: number;
@@ -86,7 +88,7 @@ export function addonBatchNormTraining(
   momentum: number,
 ): { y: TF.Tensor; movingMean: TF.Tensor1D; movingVariance: TF.Tensor1D } {
   const r = rawOps();
-  const attrs = [r.float('epsilon', epsilon), r.float('decay', 1 - momentum)];
+  const attrs = batchNormAttrs({ epsilon, momentum });
   let moving: TF.Tensor1D[] = [];
   const f = tf.customGrad(((xs: TF.Tensor, g: TF.Tensor, b: TF.Tensor, save: TF.GradSaveFunc) => {
     const out = r.run('GenreLabBatchNorm', attrs, r.ids([xs, g, b, movingMean, movingVariance]), 5).map((o) => r.toTensor(o));

@@ -45,10 +45,17 @@ function ops() {
   return rawOps();
 }
 
-function poolAttrs(pool: PoolSpec): OpAttr[] {
+/** TensorFlow's max-pool attributes (ksize, strides, padding) for `pool`: every pool op of the addon takes them. */
+export function poolAttrs(pool: PoolSpec): OpAttr[] {
   const r = rawOps();
   const ints = (name: string, v: number[]): OpAttr => ({ name, type: r.b.TF_ATTR_INT, value: v });
   return [ints('ksize', [1, pool.ksize[0], pool.ksize[1], 1]), ints('strides', [1, pool.strides[0], pool.strides[1], 1]), r.str('padding', pool.padding)];
+}
+
+/** The addon's batch-norm attributes (epsilon, decay = 1 − momentum): GenreLabBatchNorm and GenreLabBatchNormReluPool take them. */
+export function batchNormAttrs(bn: BatchNormSpec): OpAttr[] {
+  const r = rawOps();
+  return [r.float('epsilon', bn.epsilon), r.float('decay', 1 - bn.momentum)];
 }
 
 /**
@@ -98,7 +105,7 @@ export function batchNormReluPool(
   pool: PoolSpec,
 ): { y: Handle; argmax: Handle; mean: Handle; invStd: Handle; movingMean: Handle; movingVariance: Handle } {
   const r = ops();
-  const attrs = [r.float('epsilon', bn.epsilon), r.float('decay', 1 - bn.momentum), ...poolAttrs(pool)];
+  const attrs = [...batchNormAttrs(bn), ...poolAttrs(pool)];
   const [y, argmax, mean, invStd, mm, mv] = r.run('GenreLabBatchNormReluPool', attrs, [x, bias, gamma, beta, movingMean, movingVariance], 6);
   return { y, argmax, mean, invStd, movingMean: mm, movingVariance: mv };
 }

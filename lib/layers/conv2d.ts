@@ -52,7 +52,8 @@ interface ConvAttrs {
   bias: boolean;
 }
 
-function opAttrs(r: RawOps, a: ConvAttrs) {
+/** The attributes of the conv ops (`conv`: Conv2D and its two gradients) and of BiasAdd / BiasAddGrad (`bias`). */
+export function opAttrs(r: RawOps, a: Pick<ConvAttrs, 'strides' | 'padding'>) {
   const ints = (name: string, v: number[]) => ({ name, type: r.b.TF_ATTR_INT, value: v });
   return {
     conv: [r.tFloat, ints('strides', [1, a.strides[0], a.strides[1], 1]), r.str('padding', a.padding.toUpperCase()), r.str('data_format', 'NHWC'), ints('dilations', [1, 1, 1, 1])],

@@ -24,13 +24,15 @@ import { tf, type TF } from '../backend';
 import { rawOps } from './tfRaw';
 import { nativeTfOpsStatus } from './nativeKernels';
 import { isReluBiasOutput, precomputeReluBiasGrad } from './conv2d';
+import { poolAttrs } from './blockOps';
 
 type PoolArgs = Parameters<typeof tf.layers.maxPooling2d>[0];
 type Base = ReturnType<typeof tf.layers.maxPooling2d>;
 /** tfjs-layers does not export the class itself; its constructor is the factory's product's. */
 const MaxPooling2DBase = tf.layers.maxPooling2d({ poolSize: 2 }).constructor as unknown as { new (args: PoolArgs): Base; className: string };
 
-interface Internals {
+/** The fields of tfjs-layers' MaxPooling2D this file (and lib/train/rawStep.ts) reads. */
+export interface Internals {
   poolSize: [number, number];
   strides: [number, number];
   padding: string;
@@ -44,8 +46,7 @@ interface Internals {
  */
 export function maxPoolArgmax(x: TF.Tensor4D, ksize: [number, number], strides: [number, number], padding: 'same' | 'valid', afterReluBias = false): TF.Tensor4D {
   const r = rawOps();
-  const ints = (name: string, v: number[]) => ({ name, type: r.b.TF_ATTR_INT, value: v });
-  const attrs = [ints('ksize', [1, ksize[0], ksize[1], 1]), ints('strides', [1, strides[0], strides[1], 1]), r.str('padding', padding.toUpperCase())];
+  const attrs = poolAttrs({ ksize, strides, padding: padding === 'same' ? 'SAME' : 'VALID' });
   const xShape = x.shape;
   const f = tf.customGrad(((xs: TF.Tensor, save: TF.GradSaveFunc) => {
     const [yh, ah] = r.run('GenreLabMaxPoolArgmax', attrs, r.ids([xs]), 2);

@@ -27,10 +27,10 @@
 import { tf, type TF } from '../backend';
 import { rawOps, type RawOps, type OpAttr } from '../layers/tfRaw';
 import { nativeTfOpsStatus } from '../layers/nativeKernels';
-import { Conv2D, type Internals as ConvInternals } from '../layers/conv2d';
-import { MaxPooling2D } from '../layers/pool';
-import { BatchNormalization } from '../layers/batchNorm';
-import { biasReluPool, biasReluPoolGrad, batchNormReluPool, batchNormReluPoolGrad, type PoolSpec } from '../layers/blockOps';
+import { Conv2D, opAttrs as convAttrs, type Internals as ConvInternals } from '../layers/conv2d';
+import { MaxPooling2D, type Internals as PoolInternals } from '../layers/pool';
+import { BatchNormalization, type Internals as BatchNormInternals } from '../layers/batchNorm';
+import { biasReluPool, biasReluPoolGrad, batchNormReluPool, batchNormReluPoolGrad, batchNormAttrs, poolAttrs, type PoolSpec } from '../layers/blockOps';
 import { FusedAdam } from './fusedAdam';
 
 type H = number;
@@ -99,7 +99,6 @@ interface Stage {
   release(h: Handles): void;
 }
 
-const ints = (r: RawOps, name: string, v: number[]): OpAttr => ({ name, type: r.b.TF_ATTR_INT, value: v });
 const varId = (r: RawOps, v: TF.LayerVariable) => r.ids([v.read()])[0];
 const className = (l: TF.layers.Layer) => l.getClassName();
 const activationOf = (l: unknown) => (l as { activation?: { getClassName(): string } }).activation?.getClassName();
@@ -171,12 +170,11 @@ abstract class LinearStage implements Stage {
 
 /** lib/layers/conv2d.ts' forward and gradient (Conv2D → GenreLabBiasRelu / BiasAdd / Relu). */
 class ConvStage extends LinearStage {
-  readonly conv: OpAttr[];
+  private readonly conv: OpAttr[];
   constructor(r: RawOps, layer: TF.layers.Layer) {
     super(r, layer);
     const me = layer as unknown as ConvInternals;
-    const [sh, sw] = me.strides;
-    this.conv = [r.tFloat, ints(r, 'strides', [1, sh, sw, 1]), r.str('padding', me.padding.toUpperCase()), r.str('data_format', 'NHWC'), ints(r, 'dilations', [1, 1, 1, 1])];
+    this.conv = convAttrs(r, { strides: [me.strides[0], me.strides[1]], padding: me.padding as 'same' | 'valid' }).conv;
   }
   product(h: Handles, x: Act): Act {
     return h.run('Conv2D', this.conv, [x.id, varId(h.r, this.kernel)], 1)[0];
@@ -212,7 +210,7 @@ class PoolStage implements Stage {
   readonly keepsInput = false;
   readonly keepsOutput: boolean;
   readonly weights: TF.LayerVariable[] = [];
-  readonly attrs: OpAttr[];
+  private readonly attrs: OpAttr[];
   readonly spec: PoolSpec;
   private argmax: H | null = null;
   private y: Act | null = null;
@@ -223,10 +221,10 @@ class PoolStage implements Stage {
     /** The stage before is a conv with bias and ReLU: the gradient applies its ReLU mask and sums its bias' gradient. */
     private readonly afterReluBias: boolean,
   ) {
-    const me = layer as unknown as { poolSize: [number, number]; strides: [number, number]; padding: string };
+    const me = layer as unknown as PoolInternals;
     this.keepsOutput = afterReluBias;
-    this.spec = { ksize: me.poolSize, strides: me.strides, padding: me.padding.toUpperCase() as PoolSpec['padding'] };
-    this.attrs = [ints(r, 'ksize', [1, me.poolSize[0], me.poolSize[1], 1]), ints(r, 'strides', [1, me.strides[0], me.strides[1], 1]), r.str('padding', this.spec.padding)];
+    this.spec = { ksize: me.poolSize, strides: me.strides, padding: me.padding === 'same' ? 'SAME' : 'VALID' };
+    this.attrs = poolAttrs(this.spec);
   }
   forward(h: Handles, x: Act): Act {
     const [y, argmax] = h.run('GenreLabMaxPoolArgmax', this.attrs, [x.id], 2);
@@ -250,15 +248,8 @@ class PoolStage implements Stage {
   }
 }
 
-interface BnInternals {
-  axis: number;
-  momentum: number;
-  epsilon: number;
-  gamma: TF.LayerVariable;
-  beta: TF.LayerVariable;
-  movingMean: TF.LayerVariable;
-  movingVariance: TF.LayerVariable;
-}
+/** A batch norm layer with gamma and beta (the step covers no other). */
+type BnInternals = BatchNormInternals & { gamma: TF.LayerVariable; beta: TF.LayerVariable };
 
 /** The new moving statistics (handles the op made, updated as tfjs-layers updates them) into the layer's variables. */
 function writeMoving(h: Handles, me: BnInternals, mm: Act, mv: Act): void {
@@ -279,7 +270,7 @@ class BatchNormStage implements Stage {
   readonly keepsOutput = false;
   readonly weights: TF.LayerVariable[];
   readonly me: BnInternals;
-  readonly attrs: OpAttr[];
+  private readonly attrs: OpAttr[];
   private x: Act | null = null;
   private mean: H | null = null;
   private inv: H | null = null;
@@ -289,7 +280,7 @@ class BatchNormStage implements Stage {
   ) {
     this.me = layer as unknown as BnInternals;
     this.weights = [this.me.gamma, this.me.beta];
-    this.attrs = [r.float('epsilon', this.me.epsilon), r.float('decay', 1 - this.me.momentum)];
+    this.attrs = batchNormAttrs(this.me);
   }
   forward(h: Handles, x: Act): Act {
     const r = h.r;
@@ -341,7 +332,7 @@ class ConvReluPoolStage implements Stage {
   }
   forward(h: Handles, x: Act): Act {
     const r = h.r;
-    const c = h.run('Conv2D', this.conv.conv, [x.id, varId(r, this.conv.kernel)], 1)[0];
+    const c = this.conv.product(h, x);
     const { y, argmax } = h.adopt(biasReluPool(c.id, varId(r, this.conv.bias!), this.pool.spec));
     h.drop(c.id);
     this.cShape = c.shape;
@@ -389,7 +380,7 @@ class ConvBnReluPoolStage implements Stage {
   forward(h: Handles, x: Act): Act {
     const r = h.r;
     const bn = this.bn.me;
-    const c = h.run('Conv2D', this.conv.conv, [x.id, varId(r, this.conv.kernel)], 1)[0];
+    const c = this.conv.product(h, x);
     const [bias, gamma, beta, mm, mv] = [this.conv.bias!, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance].map((v) => varId(r, v));
     const out = h.adopt(batchNormReluPool(c.id, bias, gamma, beta, mm, mv, { epsilon: bn.epsilon, momentum: bn.momentum }, this.pool.spec));
     const { y, argmax, mean, invStd: inv } = out;
@@ -592,7 +583,7 @@ function stageFor(r: RawOps, l: TF.layers.Layer, prev: Stage | undefined): Stage
     return new ConvStage(r, l);
   }
   if (l instanceof MaxPooling2D) {
-    const me = l as unknown as { padding: string; dataFormat: string };
+    const me = l as unknown as PoolInternals;
     if (me.dataFormat !== 'channelsLast' || (me.padding !== 'same' && me.padding !== 'valid')) return `${l.name}: channels-first or padding ${me.padding}`;
     return new PoolStage(r, l, prev instanceof ConvStage && prev.reluBias);
   }
